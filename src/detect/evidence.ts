@@ -1,0 +1,68 @@
+/**
+ * What detection learned about one flow. Detectors only add to it; the report
+ * merges the evidence of every flow between the same host and pool.
+ *
+ * Directions are relative to the flow as first seen: 0 is from the side that
+ * opened it (the SYN sender, or the first sender when no SYN was captured),
+ * 1 is the reverse. A detector that sees miner-only traffic (a login, a
+ * submit) in direction 1 sets `minerDirection = 1`, which swaps host and pool
+ * in the report, so captures picked up mid-stream are still told right.
+ */
+export type Direction = 0 | 1;
+
+export const LEVEL_NONE = 0;
+export const LEVEL_LOW = 1;
+export const LEVEL_MEDIUM = 2;
+export const LEVEL_HIGH = 3;
+
+export const CONFIDENCE_NAMES = ['none', 'low', 'medium', 'high'] as const;
+export type Confidence = 'low' | 'medium' | 'high';
+
+export class Evidence {
+  /** One documented word per dialect: stratum-v1, ethereum-stratum, eth-proxy, cryptonote, getwork, stratum-v2, tls, dns ... */
+  protocol: string | null = null;
+  /** LEVEL_*: high when both sides spoke mining, medium for one side, low for a name or port hint alone. */
+  level = LEVEL_NONE;
+  /** Which direction carries the miner's requests; -1 while unknown. */
+  minerDirection: -1 | Direction = -1;
+  /** Mining content was seen from the miner / from the pool. */
+  minerSpoke = false;
+  poolSpoke = false;
+  login: string | null = null;
+  worker: string | null = null;
+  agent: string | null = null;
+  /** Miner software family from signatures/agents (XMRig, cpuminer, ...). */
+  minerSoftware: string | null = null;
+  algorithms: string[] = [];
+  coin: string | null = null;
+  /** Pool domain from SNI, HTTP Host, a Zcash subscribe, or a DNS answer for the pool address. */
+  domain: string | null = null;
+  /** Pool operator from signatures/pools when the domain matched. */
+  poolName: string | null = null;
+  /** Last share difficulty the pool set (derived from the target for CryptoNote). */
+  difficulty: number | null = null;
+  target: string | null = null;
+  jobs = 0;
+  sharesSubmitted = 0;
+  sharesAccepted = 0;
+  sharesRejected = 0;
+  /** Sum of the difficulty of accepted shares: hashes done = this (x 2^32 for Bitcoin-style difficulty). */
+  acceptedWork = 0;
+  /** Sentences saying what matched, each once, in the order seen. */
+  notes: string[] = [];
+  /** Peer-to-peer node traffic rather than pool mining (reported only on request). */
+  node: string | null = null;
+
+  note(text: string): void {
+    if (this.notes.length < 32 && !this.notes.includes(text)) this.notes.push(text);
+  }
+
+  /** Raises the confidence level; never lowers it. */
+  raise(level: number): void {
+    if (level > this.level) this.level = level;
+  }
+
+  addAlgorithm(algo: string): void {
+    if (this.algorithms.length < 32 && !this.algorithms.includes(algo)) this.algorithms.push(algo);
+  }
+}
