@@ -1,0 +1,67 @@
+import type { StreamConsumer } from '../flow/reassembly';
+import { StreamDirection } from '../flow/reassembly';
+import { MINING, NOT_THIS, type StreamClassifier } from './classifier';
+import { Evidence, LEVEL_LOW, type Direction } from './evidence';
+
+/** How much one flow may cost once it is flagged: enough for a long mining session's shares. */
+const MINING_BYTES_CAP = 64 * 1024 * 1024;
+
+/**
+ * Detection state of one TCP flow while it is inspected: the two stream
+ * directions put back in order and the classifiers still in the running.
+ * It exists only for flows that carried payload and are not yet decided, or
+ * are flagged and still worth following (shares, jobs).
+ */
+export class FlowInspector implements StreamConsumer {
+  readonly streams: [StreamDirection, StreamDirection] = [new StreamDirection(0), new StreamDirection(1)];
+  readonly evidence: Evidence;
+  /** Bytes inspected per direction. */
+  seen0 = 0;
+  seen1 = 0;
+  /** A classifier has matched: the rest of the flow is followed, not searched. */
+  matched = false;
+  /** Nothing left to inspect; the engine drops this inspector. */
+  done = false;
+  private live: StreamClassifier[];
+  /** Per classifier: bit 0 set when direction 0 was ruled out, bit 1 for direction 1. */
+  private ruledOut: number[];
+
+  constructor(classifiers: StreamClassifier[], evidence: Evidence | null, private readonly budget: number) {
+    this.live = classifiers;
+    this.ruledOut = classifiers.map(() => 0);
+    this.evidence = evidence ?? new Evidence();
+  }
+
+  data(dir: Direction, buf: Uint8Array, start: number, end: number): void {
+    if (this.done) return;
+    const n = end - start;
+    if (dir === 0) this.seen0 += n;
+    else this.seen1 += n;
+    const bit = dir === 0 ? 1 : 2;
+    for (let i = 0; i < this.live.length; i++) {
+      if ((this.ruledOut[i] & bit) !== 0) continue;
+      const verdict = this.live[i].feed(dir, buf, start, end, this.evidence);
+      if (verdict === MINING && this.evidence.level >= LEVEL_LOW && !this.matched) {
+        this.matched = true;
+        // Follow only the classifier that recognised the flow from here on.
+        this.live = [this.live[i]];
+        this.ruledOut = [this.ruledOut[i]];
+        break;
+      }
+      if (verdict === NOT_THIS) this.ruledOut[i] |= bit;
+    }
+    this.settle();
+  }
+
+  gap(dir: Direction): void {
+    for (const c of this.live) c.gap(dir);
+  }
+
+  private settle(): void {
+    let anyLive = false;
+    for (let i = 0; i < this.live.length; i++) if (this.ruledOut[i] !== 3) anyLive = true;
+    const seen = this.seen0 + this.seen1;
+    if (!anyLive) this.done = true;
+    else if (this.matched ? seen > MINING_BYTES_CAP : this.seen0 > this.budget || this.seen1 > this.budget) this.done = true;
+  }
+}

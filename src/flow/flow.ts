@@ -1,0 +1,50 @@
+import type { Evidence } from '../detect/evidence';
+import type { FlowInspector } from '../detect/inspector';
+
+export const UNDECIDED = 0;
+/** Mining seen: keep feeding the detector for shares and jobs. */
+export const MINING = 1;
+/** Looked at within budget and found ordinary: only counted from now on. */
+export const BENIGN = 2;
+
+/**
+ * One bidirectional TCP or UDP conversation. Side A opened it (sent the SYN,
+ * or the first packet when the capture started later); direction 0 is A to B.
+ * Plain numeric fields keep a flow small, since a SPAN port sees millions.
+ */
+export class Flow {
+  ipVersion = 4;
+  a0 = 0;
+  a1 = 0;
+  a2 = 0;
+  a3 = 0;
+  b0 = 0;
+  b1 = 0;
+  b2 = 0;
+  b3 = 0;
+  aPort = 0;
+  bPort = 0;
+  protocol = 0;
+  /** Symmetric hash of the address pair and ports: the table key, and the worker shard. */
+  hash = 0;
+  /** Next flow in the same hash bucket. */
+  next: Flow | null = null;
+  packets0 = 0;
+  packets1 = 0;
+  bytes0 = 0;
+  bytes1 = 0;
+  firstMs = 0;
+  lastMs = 0;
+  state = UNDECIDED;
+  /** The opener's SYN was captured, so A is known to be the client. */
+  sawSyn = false;
+  /** FIN or RST seen: a later SYN on the same tuple starts a new flow. */
+  closed = false;
+  inspector: FlowInspector | null = null;
+  evidence: Evidence | null = null;
+}
+
+/** True when the packet's source is side A of the flow. */
+export function fromA(flow: Flow, v: number, s0: number, s1: number, s2: number, s3: number, sport: number): boolean {
+  return flow.aPort === sport && flow.a0 === s0 && (v === 4 || (flow.a1 === s1 && flow.a2 === s2 && flow.a3 === s3));
+}
