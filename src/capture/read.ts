@@ -1,0 +1,290 @@
+/**
+ * Reads capture files: picks the format by magic bytes, unwraps gzip, and feeds
+ * one reused chunk buffer to the format parser. Plain files are read with
+ * readSync in large chunks (no stream or promise per chunk); stdin and gzip go
+ * through a stream but end in the same buffer and parser.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pipeline, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { CaptureFormatError, type CaptureWarning, type FrameSink } from './frame';
+import type { RecordParser } from './parser';
+import { PcapParser, isPcapMagic } from './pcap';
+import { PcapngParser, isPcapngMagic } from './pcapng';
+
+export interface ReadResult {
+  packets: number;
+  /** Captured bytes of all frames delivered. */
+  bytes: number;
+}
+
+export interface ReadOptions {
+  /** Bytes per read (default 8 MiB); the buffer grows when one record is larger. */
+  chunkSize?: number;
+}
+
+export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
+/** How stdin is named in frames and warnings. */
+export const STDIN_NAME = '<stdin>';
+const MIN_CHUNK_SIZE = 16;
+
+function isGzip(head: Buffer): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+function parserFor(name: string, head: Buffer, sink: FrameSink, onWarning: (w: CaptureWarning) => void): RecordParser {
+  if (head.length === 0) throw new CaptureFormatError(name, 'empty file');
+  if (head.length < 4) throw new CaptureFormatError(name, 'truncated file header');
+  if (isPcapMagic(head)) return new PcapParser(name, sink, onWarning);
+  if (isPcapngMagic(head)) return new PcapngParser(name, sink, onWarning);
+  throw new CaptureFormatError(name, `not a pcap or pcapng capture (starts with ${head.subarray(0, 4).toString('hex')})`);
+}
+
+/** The one buffer a file is read through, and the unparsed bytes in it. */
+class Chunk {
+  buf: Buffer;
+  pos = 0;
+  end = 0;
+  /** File offset of buf[0]. */
+  base = 0;
+  parser: RecordParser | null = null;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /** Moves the unparsed tail to the front and grows the buffer if the pending record does not fit. */
+  prepare(): void {
+    if (this.pos > 0) {
+      if (this.end > this.pos) this.buf.copy(this.buf, 0, this.pos, this.end);
+      this.base += this.pos;
+      this.end -= this.pos;
+      this.pos = 0;
+    }
+    const need = this.parser === null ? 4 : this.parser.need;
+    if (need > this.buf.length || this.end === this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+      this.buf.copy(grown, 0, 0, this.end);
+      this.buf = grown;
+    }
+  }
+
+  parse(): void {
+    if (this.parser !== null) this.pos = this.parser.parse(this.buf, this.pos, this.end, this.base);
+  }
+
+  finish(): ReadResult {
+    const parser = this.parser as RecordParser;
+    parser.finish(this.end - this.pos, this.base + this.pos);
+    return { packets: parser.packets, bytes: parser.bytes };
+  }
+}
+
+/**
+ * Reads one capture (a path, or '-' for stdin) and hands every frame to `sink`.
+ * Bad records end the file with a warning; a file that is not a capture at all
+ * throws CaptureFormatError. An exception thrown by the sink stops reading and
+ * propagates (files are closed first), so a sink can abort early.
+ */
+export async function readCapture(file: string, sink: FrameSink, onWarning: (w: CaptureWarning) => void, options: ReadOptions = {}): Promise<ReadResult> {
+  const chunkSize = Math.max(MIN_CHUNK_SIZE, Math.floor(options.chunkSize ?? DEFAULT_CHUNK_SIZE));
+  if (file === '-') return readStream(STDIN_NAME, process.stdin, sink, onWarning, chunkSize, false);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+    if (fs.fstatSync(fd).isDirectory()) {
+      fs.closeSync(fd);
+      throw new CaptureFormatError(file, 'is a directory');
+    }
+  } catch (e) {
+    if (e instanceof CaptureFormatError) throw e;
+    throw new CaptureFormatError(file, `cannot open: ${(e as Error).message}`);
+  }
+  try {
+    const c = new Chunk(chunkSize);
+    for (;;) {
+      const n = fs.readSync(fd, c.buf, c.end, c.buf.length - c.end, null);
+      c.end += n;
+      if (n === 0 || c.end >= 4) break;
+    }
+    const head = c.buf.subarray(0, Math.min(c.end, 4));
+    if (!isGzip(head)) {
+      c.parser = parserFor(file, head, sink, onWarning);
+      c.parse();
+      while (!c.parser.done) {
+        c.prepare();
+        let n: number;
+        try {
+          n = fs.readSync(fd, c.buf, c.end, c.buf.length - c.end, null);
+        } catch (e) {
+          if (!c.parser.headerDone) throw new CaptureFormatError(file, `read failed: ${(e as Error).message}`);
+          onWarning({ file, offset: c.base + c.end, message: `read failed: ${(e as Error).message}` });
+          return { packets: c.parser.packets, bytes: c.parser.bytes };
+        }
+        if (n === 0) break;
+        c.end += n;
+        c.parse();
+      }
+      return c.finish();
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  // gzip: decompress as a stream so a large capture never sits in memory whole.
+  return readStream(file, fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), sink, onWarning, chunkSize, false);
+}
+
+/** Waits until `input` has data, has ended or has failed. */
+function readable(input: Readable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      input.off('readable', done);
+      input.off('end', done);
+      input.off('close', done);
+      input.off('error', done);
+      resolve();
+    };
+    input.on('readable', done);
+    input.on('end', done);
+    input.on('close', done);
+    input.on('error', done);
+  });
+}
+
+/** The first `n` bytes (fewer at end of input), pushed back so the stream still starts with them. */
+async function peek(input: Readable, n: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let have = 0;
+  while (have < n) {
+    const piece = input.read() as Buffer | null;
+    if (piece !== null) {
+      parts.push(piece);
+      have += piece.length;
+      continue;
+    }
+    if (input.errored) throw input.errored;
+    if (input.readableEnded || input.destroyed) break;
+    await readable(input);
+  }
+  const head = Buffer.concat(parts);
+  if (head.length > 0) input.unshift(head);
+  return head;
+}
+
+/** Reads a stream (stdin, or a gzip file / stdin through gunzip) through the same chunk parser. */
+async function readStream(
+  name: string,
+  input: Readable,
+  sink: FrameSink,
+  onWarning: (w: CaptureWarning) => void,
+  chunkSize: number,
+  gunzipped: boolean,
+): Promise<ReadResult> {
+  let head: Buffer;
+  try {
+    head = await peek(input, 4);
+  } catch (e) {
+    input.destroy();
+    throw new CaptureFormatError(name, `${gunzipped ? 'gzip data unreadable' : 'cannot read'}: ${(e as Error).message}`);
+  }
+  if (isGzip(head) && !gunzipped) {
+    const gunzip = createGunzip();
+    // Errors of either side surface on gunzip's iterator; the callback only stops Node complaining.
+    pipeline(input, gunzip, () => undefined);
+    return readStream(name, gunzip, sink, onWarning, chunkSize, true);
+  }
+  const c = new Chunk(chunkSize);
+  let parser: RecordParser;
+  try {
+    parser = parserFor(name, head, sink, onWarning);
+  } catch (e) {
+    input.destroy();
+    throw e;
+  }
+  c.parser = parser;
+  const pieces = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  try {
+    while (!parser.done) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await pieces.next();
+      } catch (e) {
+        const what = gunzipped ? 'gzip stream ended badly' : 'read failed';
+        if (!parser.headerDone) throw new CaptureFormatError(name, `${what}: ${(e as Error).message}`);
+        onWarning({ file: name, offset: c.base + c.pos, message: `${what}: ${(e as Error).message}` });
+        return { packets: parser.packets, bytes: parser.bytes };
+      }
+      if (next.done) return c.finish();
+      const piece = next.value;
+      let from = 0;
+      while (from < piece.length && !parser.done) {
+        c.prepare();
+        const n = piece.copy(c.buf, c.end, from);
+        c.end += n;
+        from += n;
+        c.parse();
+      }
+    }
+    return { packets: parser.packets, bytes: parser.bytes };
+  } finally {
+    // Stops the source when we end early (bad record, sink abort); a no-op after the end.
+    await pieces.return?.();
+  }
+}
+
+function walk(dir: string, out: { path: string; explicit: boolean }[], seen: Set<string>): void {
+  const real = fs.realpathSync(dir);
+  if (seen.has(real)) return; // symlink loop
+  seen.add(real);
+  // Byte order, not locale order, so every machine lists the same sequence.
+  const names = fs.readdirSync(dir).filter((n) => !n.startsWith('.'));
+  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const n of names) {
+    const p = path.join(dir, n);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      continue; // dangling symlink
+    }
+    if (st.isDirectory()) walk(p, out, seen);
+    else if (st.isFile()) out.push({ path: p, explicit: false });
+  }
+}
+
+/**
+ * Expands the command line's inputs: files as given, folders walked recursively
+ * (sorted, hidden entries skipped), '-' for stdin. A file is listed once even
+ * if it is named twice or also found in a folder.
+ */
+export function expandInputs(paths: string[]): { path: string; explicit: boolean }[] {
+  const out: { path: string; explicit: boolean }[] = [];
+  for (const p of paths) {
+    if (p === '-') {
+      out.push({ path: p, explicit: true });
+      continue;
+    }
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      throw new CaptureFormatError(p, 'no such file or directory');
+    }
+    if (st.isDirectory()) walk(p, out, new Set());
+    else out.push({ path: p, explicit: true });
+  }
+  const firstAt = new Map<string, number>();
+  const unique: { path: string; explicit: boolean }[] = [];
+  for (const e of out) {
+    const key = e.path === '-' ? '-' : path.resolve(e.path);
+    const at = firstAt.get(key);
+    if (at === undefined) {
+      firstAt.set(key, unique.length);
+      unique.push(e);
+    } else if (e.explicit) {
+      unique[at].explicit = true;
+    }
+  }
+  return unique;
+}
