@@ -1,0 +1,270 @@
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { domainProblem, normalizeName, SuffixMap } from '../../src/detect/domain';
+import { loadSignatureDirs, loadSignatures, SignatureError } from '../../src/detect/signatures';
+import { packageRoot } from '../../src/paths';
+
+const temps: string[] = [];
+
+function siteDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pw-sig-'));
+  temps.push(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
+/** The SignatureError thrown by loading `files` as an extra folder. */
+function loadError(files: Record<string, string>): { err: SignatureError; dir: string } {
+  const dir = siteDir(files);
+  try {
+    loadSignatures([dir]);
+  } catch (e) {
+    if (e instanceof SignatureError) return { err: e, dir };
+    throw e;
+  }
+  throw new Error('expected a SignatureError');
+}
+
+describe('shipped signatures', () => {
+  const sig = loadSignatures();
+
+  test('load, with at least 150 pool domains and every other list filled', () => {
+    const s = sig.summary();
+    expect(s.pools).toBeGreaterThanOrEqual(150);
+    expect(s.allowlist).toBeGreaterThanOrEqual(2);
+    expect(s.agents).toBeGreaterThanOrEqual(20);
+    expect(s.methods).toBeGreaterThanOrEqual(30);
+    expect(s.ports).toBeGreaterThanOrEqual(11);
+    expect(sig.pools()).toHaveLength(s.pools);
+  });
+
+  test('the built-in load is parsed once and shared', () => {
+    expect(loadSignatures()).toBe(sig);
+  });
+
+  test('pool count equals the data lines of pools.txt', () => {
+    const text = readFileSync(join(packageRoot(), 'signatures', 'pools.txt'), 'utf8');
+    const lines = text.split('\n').filter((l) => l.replace(/#.*/, '').trim() !== '');
+    expect(sig.summary().pools).toBe(lines.length);
+  });
+
+  test('pool domains from the protocol notes are all listed', () => {
+    for (const d of ['nanopool.org', '2miners.com', 'f2pool.com', 'supportxmr.com', 'moneroocean.stream', 'minexmr.com', 'ethermine.org', 'poolbinance.com']) {
+      expect(sig.matchPoolDomain(d)?.suffix).toBe(d);
+    }
+  });
+
+  test('suffix match on label boundaries', () => {
+    const m = sig.matchPoolDomain('xmr-eu1.nanopool.org');
+    expect(m).not.toBeNull();
+    expect(m!.suffix).toBe('nanopool.org');
+    expect(m!.pool).toBe('Nanopool');
+    expect(m!.coins).toContain('xmr');
+    expect(sig.matchPoolDomain('notnanopool.org')).toBeNull();
+    expect(sig.matchPoolDomain('nanopool.org.evil.example')).toBeNull();
+    expect(sig.matchPoolDomain('org')).toBeNull();
+    expect(sig.matchPoolDomain('')).toBeNull();
+    expect(sig.matchPoolDomain('example.com')).toBeNull();
+  });
+
+  test('case and a trailing dot are ignored', () => {
+    expect(sig.matchPoolDomain('XMR-EU1.NanoPool.ORG.')?.suffix).toBe('nanopool.org');
+    expect(sig.matchPoolDomain('Pool.SupportXMR.com')?.suffix).toBe('supportxmr.com');
+  });
+
+  test('a host entry under a general-purpose parent matches only below that host', () => {
+    expect(sig.matchPoolDomain('donate.v2.xmrig.com')?.pool).toMatch(/XMRig/);
+    expect(sig.matchPoolDomain('xmrig.com')).toBeNull();
+    expect(sig.matchPoolDomain('www.bitcoin.com')).toBeNull();
+    expect(sig.matchPoolDomain('stratum.pool.bitcoin.com')?.suffix).toBe('pool.bitcoin.com');
+  });
+
+  test('the allowlist wins: NTP pool names are never pools', () => {
+    expect(sig.isAllowed('pool.ntp.org')).toBe(true);
+    expect(sig.isAllowed('0.europe.pool.ntp.org.')).toBe(true);
+    expect(sig.isAllowed('ntp.org')).toBe(false);
+    expect(sig.isAllowed('nanopool.org')).toBe(false);
+    expect(sig.matchPoolDomain('2.Pool.NTP.org')).toBeNull();
+  });
+
+  test('miner software from agent strings, longest pattern first', () => {
+    expect(sig.minerSoftware('XMRig/6.16.0 (Linux x86_64) libuv/1.42.0 gcc/5.4.0')).toBe('XMRig');
+    expect(sig.minerSoftware('xmrig-proxy/6.18.0 (Linux x86_64) libuv/1.44.1')).toBe('XMRig-proxy');
+    expect(sig.minerSoftware('cpuminer/2.5.1')).toBe('cpuminer');
+    expect(sig.minerSoftware('cpuminer-opt/3.19.0')).toBe('cpuminer-opt');
+    expect(sig.minerSoftware('sgminer/5.6.1')).toBe('sgminer');
+    expect(sig.minerSoftware('bfgminer/5.5.0')).toBe('bfgminer');
+    expect(sig.minerSoftware('GMiner/2.75')).toBe('GMiner');
+    expect(sig.minerSoftware('Mozilla/5.0 (X11; Linux x86_64)')).toBeNull();
+    expect(sig.minerSoftware('')).toBeNull();
+  });
+
+  test('method dialects and roles', () => {
+    expect(sig.methodDialect('mining.subscribe')).toBe('stratum-v1');
+    expect(sig.methodDialect('mining.hello')).toBe('ethereum-stratum');
+    expect(sig.methodDialect('eth_submitLogin')).toBe('eth-proxy');
+    expect(sig.methodDialect('keepalived')).toBe('cryptonote');
+    expect(sig.methodDialect('getjobtemplate')).toBe('grin');
+    expect(sig.methodDialect('getblocktemplate')).toBe('getwork');
+    expect(sig.methodDialect('eth_getBalance')).toBeNull();
+    expect(sig.methodDialect('Mining.Subscribe')).toBeNull();
+    expect(sig.methodInfo('job')).toEqual({ method: 'job', dialects: ['cryptonote', 'grin'], role: 'server' });
+    expect(sig.methodInfo('mining.notify')?.role).toBe('server');
+    expect(sig.methodInfo('mining.submit')?.role).toBe('client');
+  });
+
+  test('pool ports', () => {
+    for (const p of [3333, 4444, 5555, 7777, 8888, 9999, 14444, 14433, 45700, 443, 80]) {
+      expect(sig.isPoolPort(p)).toBe(true);
+    }
+    expect(sig.isPoolPort(22)).toBe(false);
+    expect(sig.isPoolPort(0)).toBe(false);
+    expect(sig.isPoolPort(70000)).toBe(false);
+    expect(sig.isPoolPort(-1)).toBe(false);
+    expect(sig.portNote(45700)).toMatch(/minergate/i);
+    expect(sig.portNote(22)).toBeNull();
+  });
+});
+
+describe('malformed signature lines', () => {
+  const cases: Array<[string, string, string, number, RegExp]> = [
+    ['bad domain', 'pools.txt', '# c\nok.example\tOK\t-\nfoo..bar\tX\t-\n', 3, /bad domain 'foo\.\.bar'/],
+    ['bad character', 'pools.txt', 'ex_ample.com\tX\t-\n', 1, /bad label 'ex_ample'/],
+    ['label too long', 'pools.txt', `${'a'.repeat(64)}.com\tX\t-\n`, 1, /longer than 63/],
+    ['name too long', 'pools.txt', `${Array(64).fill('abc').join('.')}.com\tX\t-\n`, 1, /longer than 253/],
+    ['single label', 'pools.txt', 'localhost\tX\t-\n', 1, /two labels/],
+    ['IP address', 'pools.txt', '10.0.0.1\tX\t-\n', 1, /IP address/],
+    ['spaces for tabs', 'pools.txt', 'a.example B -\n', 1, /separated by tabs/],
+    ['duplicate pool', 'pools.txt', 'a.example\tA\t-\n\nA.Example\tB\t-\n', 3, /duplicate domain 'a\.example' \(first on line 1\)/],
+    ['missing column', 'pools.txt', 'a.example\tA\n', 1, /found 2 column/],
+    ['unknown column', 'pools.txt', 'a.example\tA\txmr\textra\n', 1, /unknown column 4 'extra'/],
+    ['bad coin', 'pools.txt', 'a.example\tA\txmr,,eth\n', 1, /bad coin/],
+    ['bad allowlist domain', 'allowlist.txt', 'pool.ntp.org.\n', 1, /bad domain/],
+    ['duplicate allowlist', 'allowlist.txt', 'x.example\nx.example\tagain\n', 2, /duplicate domain/],
+    ['unknown dialect', 'methods.txt', 'mining.foo\tstratum-v3\tclient\n', 1, /unknown dialect 'stratum-v3'/],
+    ['unknown role', 'methods.txt', 'mining.foo\tstratum-v1\tminer\n', 1, /unknown role 'miner'/],
+    ['duplicate method', 'methods.txt', 'a.b\tgetwork\tclient\na.b\tgrin\tclient\n', 2, /duplicate method 'a\.b'/],
+    ['bad method name', 'methods.txt', 'a b\tgetwork\tclient\n', 1, /bad method name/],
+    ['port out of range', 'ports.txt', '3333\tok\n65536\ttoo big\n', 2, /bad port '65536'/],
+    ['port zero', 'ports.txt', '0\n', 1, /bad port '0'/],
+    ['port not a number', 'ports.txt', '33a3\n', 1, /bad port '33a3'/],
+    ['duplicate port', 'ports.txt', '3333\n03333\n', 2, /duplicate port 3333/],
+    ['empty agent pattern', 'agents.txt', 'Foo\tprefix\t\n', 1, /empty agent pattern/],
+    ['one-character agent pattern', 'agents.txt', 'Foo\tcontains\tx\n', 1, /too short/],
+    ['unknown match kind', 'agents.txt', 'Foo\tregex\tfoo.*\n', 1, /unknown match kind 'regex'/],
+    ['duplicate agent', 'agents.txt', 'Foo\tprefix\tfoo\nBar\tprefix\tFOO\n', 2, /duplicate agent pattern/],
+  ];
+
+  test.each(cases)('%s', (_what, file, text, line, message) => {
+    const { err, dir } = loadError({ [file]: text });
+    expect(err.file).toBe(`${dir}/${file}`);
+    expect(err.line).toBe(line);
+    expect(err.message).toMatch(message);
+    expect(err.message.startsWith(`${dir}/${file}:${line}: `)).toBe(true);
+  });
+
+  test('an unknown file name in a folder is an error, README and dot-files are not', () => {
+    const { err, dir } = loadError({ 'pool.txt': 'a.example\tA\t-\n' });
+    expect(err.file).toBe(`${dir}/pool.txt`);
+    expect(err.line).toBe(0);
+    expect(err.message).toMatch(/unknown signature file/);
+    const ok = siteDir({ 'README.md': '# notes', '.keep': '', 'ports.txt': '31337\tlab pool\n' });
+    expect(loadSignatures([ok]).isPoolPort(31337)).toBe(true);
+  });
+
+  test('a sub-folder is not a signature file', () => {
+    const dir = siteDir({});
+    mkdirSync(join(dir, 'pools.txt'));
+    expect(() => loadSignatures([dir])).toThrow(/not a regular file/);
+  });
+
+  test('a missing folder is an error naming it', () => {
+    const dir = join(tmpdir(), 'pw-sig-does-not-exist');
+    expect(() => loadSignatures([dir])).toThrow(SignatureError);
+    expect(() => loadSignatures([dir])).toThrow(/cannot read signature folder/);
+  });
+
+  test('a comment after the data and CRLF line ends are fine', () => {
+    const dir = siteDir({ 'pools.txt': 'a.example\tA Pool\txmr  # note\r\nb.example\tB\t-\r\n' });
+    const sig = loadSignatureDirs([dir]);
+    expect(sig.summary().pools).toBe(2);
+    expect(sig.matchPoolDomain('x.a.example')).toEqual({ suffix: 'a.example', pool: 'A Pool', coins: ['xmr'] });
+  });
+});
+
+describe('site folders', () => {
+  test('site lists add to the built-in ones', () => {
+    const builtin = loadSignatures().summary();
+    const dir = siteDir({
+      'pools.txt': 'stratum.corp-lab.example\tLab pool\tbtc\n',
+      'agents.txt': 'LabMiner\tprefix\tlabminer/\n',
+      'methods.txt': 'lab.work\tgetwork\tclient\n',
+      'ports.txt': '31337\tlab\n',
+    });
+    const sig = loadSignatures([dir]);
+    const s = sig.summary();
+    expect(s.pools).toBe(builtin.pools + 1);
+    expect(s.agents).toBe(builtin.agents + 1);
+    expect(sig.matchPoolDomain('eu.stratum.corp-lab.example')?.pool).toBe('Lab pool');
+    expect(sig.matchPoolDomain('xmr-eu1.nanopool.org')?.suffix).toBe('nanopool.org');
+    expect(sig.minerSoftware('LabMiner/1.0')).toBe('LabMiner');
+    expect(sig.methodDialect('lab.work')).toBe('getwork');
+    expect(sig.isPoolPort(31337)).toBe(true);
+    // The shared built-in object is untouched by the merge.
+    expect(loadSignatures().matchPoolDomain('stratum.corp-lab.example')).toBeNull();
+    expect(loadSignatures().isPoolPort(31337)).toBe(false);
+  });
+
+  test('a site allowlist entry beats a built-in pool', () => {
+    const dir = siteDir({ 'allowlist.txt': 'xmr-eu1.nanopool.org\tour own test pool\n' });
+    const sig = loadSignatures([dir]);
+    expect(sig.matchPoolDomain('xmr-eu1.nanopool.org')).toBeNull();
+    expect(sig.isAllowed('XMR-EU1.nanopool.org.')).toBe(true);
+    expect(sig.matchPoolDomain('xmr-us1.nanopool.org')?.suffix).toBe('nanopool.org');
+  });
+
+  test('a later folder replaces an entry with the same key', () => {
+    const a = siteDir({ 'pools.txt': 'x.example\tFirst\t-\n' });
+    const b = siteDir({ 'pools.txt': 'x.example\tSecond\tbtc\n' });
+    expect(loadSignatures([a, b]).matchPoolDomain('x.example')?.pool).toBe('Second');
+  });
+
+  test('errors in a second folder name that folder', () => {
+    const a = siteDir({ 'ports.txt': '1234\n' });
+    const b = siteDir({ 'ports.txt': '# header\n99999\n' });
+    expect(() => loadSignatures([a, b])).toThrow(`${b}/ports.txt:2: bad port '99999'`);
+  });
+});
+
+describe('domain helpers', () => {
+  test('domainProblem', () => {
+    expect(domainProblem('nanopool.org')).toBeNull();
+    expect(domainProblem('xmr-eu1.nanopool.org')).toBeNull();
+    expect(domainProblem('-bad.example')).toMatch(/bad label/);
+    expect(domainProblem('bad-.example')).toMatch(/bad label/);
+    expect(domainProblem('a..b')).toMatch(/empty label/);
+    expect(domainProblem('')).toMatch(/empty/);
+  });
+
+  test('normalizeName', () => {
+    expect(normalizeName('A.Example.')).toBe('a.example');
+    expect(normalizeName('a.example')).toBe('a.example');
+    expect(normalizeName('.')).toBe('');
+  });
+
+  test('SuffixMap picks the longest suffix', () => {
+    const m = new SuffixMap<string>();
+    m.set('example.com', 'short');
+    m.set('pool.example.com', 'long');
+    expect(m.longest('a.pool.example.com')).toBe('long');
+    expect(m.longest('b.example.com')).toBe('short');
+    expect(m.longest('pool.example.com')).toBe('long');
+    expect(m.longest('xexample.com')).toBeUndefined();
+    expect(m.covers('com')).toBe(false);
+  });
+});
