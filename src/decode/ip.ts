@@ -1,0 +1,111 @@
+/**
+ * IPv4 and IPv6 headers. On success the cursor sits at the transport header,
+ * `c.end` is cut to the IP packet's own length (dropping Ethernet padding) and
+ * the packet's address, protocol and length fields describe this header.
+ */
+import type { Packet } from './packet';
+import { type Cursor, Layer, u16, u32 } from './cursor';
+
+/** Transport fields belong to the packet being decoded; an outer tunnel's ports must not leak in. */
+function clearTransport(c: Cursor, pkt: Packet): void {
+  pkt.srcPort = 0;
+  pkt.dstPort = 0;
+  pkt.tcpFlags = 0;
+  pkt.seq = 0;
+  pkt.ack = 0;
+  pkt.payloadOffset = c.off;
+  pkt.payloadLength = 0;
+}
+
+export function ipv4(c: Cursor, pkt: Packet): Layer {
+  const d = c.data;
+  const o = c.off;
+  const avail = c.end - o;
+  if (avail < 20) return Layer.Truncated;
+  if (d[o] >> 4 !== 4) return Layer.Malformed;
+  const hl = (d[o] & 15) << 2;
+  if (hl < 20) return Layer.Malformed;
+  const total = u16(d, o + 2);
+  if (total !== 0 && total < hl) return Layer.Malformed;
+  if (avail < hl) return Layer.Truncated;
+  pkt.ipVersion = 4;
+  pkt.src0 = u32(d, o + 12);
+  pkt.src1 = pkt.src2 = pkt.src3 = 0;
+  pkt.dst0 = u32(d, o + 16);
+  pkt.dst1 = pkt.dst2 = pkt.dst3 = 0;
+  pkt.protocol = d[o + 9];
+  if (total === 0) {
+    // Segmentation offload on the capturing host leaves the length 0: take what is there.
+    pkt.ipLength = avail + c.missing;
+  } else {
+    pkt.ipLength = total;
+    if (o + total < c.end) c.end = o + total;
+  }
+  c.off = o + hl;
+  clearTransport(c, pkt);
+  if ((u16(d, o + 6) & 0x1fff) !== 0) {
+    pkt.laterFragment = true;
+    return Layer.Done;
+  }
+  pkt.laterFragment = false;
+  return Layer.Transport;
+}
+
+export function ipv6(c: Cursor, pkt: Packet): Layer {
+  const d = c.data;
+  const o = c.off;
+  const avail = c.end - o;
+  if (avail < 40) return Layer.Truncated;
+  if (d[o] >> 4 !== 6) return Layer.Malformed;
+  const plen = u16(d, o + 4);
+  pkt.ipVersion = 6;
+  pkt.src0 = u32(d, o + 8);
+  pkt.src1 = u32(d, o + 12);
+  pkt.src2 = u32(d, o + 16);
+  pkt.src3 = u32(d, o + 20);
+  pkt.dst0 = u32(d, o + 24);
+  pkt.dst1 = u32(d, o + 28);
+  pkt.dst2 = u32(d, o + 32);
+  pkt.dst3 = u32(d, o + 36);
+  if (plen === 0) {
+    // Jumbogram or segmentation offload: no usable length, take what is there.
+    pkt.ipLength = avail + c.missing;
+  } else {
+    pkt.ipLength = 40 + plen;
+    if (o + 40 + plen < c.end) c.end = o + 40 + plen;
+  }
+  pkt.laterFragment = false;
+  let nh = d[o + 6];
+  let p = o + 40;
+  // Every extension header is at least 8 bytes, so the walk ends with the bytes.
+  for (;;) {
+    if (nh === 0 || nh === 43 || nh === 60 || nh === 135 || nh === 139 || nh === 140) {
+      // Hop-by-hop, routing, destination options, mobility, HIP, shim6: length in 8-byte units past the first 8.
+      if (c.end - p < 8) return Layer.Truncated;
+      nh = d[p];
+      p += (d[p + 1] + 1) << 3;
+    } else if (nh === 44) {
+      if (c.end - p < 8) return Layer.Truncated;
+      const later = (u16(d, p + 2) & 0xfff8) !== 0;
+      nh = d[p];
+      p += 8;
+      if (later) {
+        pkt.laterFragment = true;
+        break;
+      }
+    } else if (nh === 51) {
+      // AH: length in 4-byte units past the first 8.
+      if (c.end - p < 8) return Layer.Truncated;
+      nh = d[p];
+      p += (d[p + 1] + 2) << 2;
+    } else {
+      // Transport, ESP (50), No Next Header (59) or unknown: the walk ends.
+      break;
+    }
+  }
+  if (p > c.end) return Layer.Truncated;
+  pkt.protocol = nh;
+  c.off = p;
+  clearTransport(c, pkt);
+  return pkt.laterFragment ? Layer.Done : Layer.Transport;
+}
