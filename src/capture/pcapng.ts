@@ -160,9 +160,9 @@ export class PcapngParser extends RecordParser {
   /** Splits a 64-bit count of interface units into seconds and nanoseconds without BigInt (no allocation). */
   private timestamp(ifId: number, hi: number, lo: number): void {
     const u = this.units[ifId];
-    let sec: number;
-    let rem: number;
+    const frame = this.frame;
     if (u <= EXACT_UNITS) {
+      // Long division in 16-bit digits: every intermediate stays below 2^53.
       let r = hi % u;
       const qHi = (hi - r) / u;
       let x = r * 65536 + (lo >>> 16);
@@ -170,16 +170,19 @@ export class PcapngParser extends RecordParser {
       r = x - qMid * u;
       x = r * 65536 + (lo & 0xffff);
       const qLo = Math.floor(x / u);
-      rem = x - qLo * u;
-      sec = qHi * TWO32 + qMid * 65536 + qLo;
+      r = x - qLo * u;
+      frame.tsSec = qHi * TWO32 + qMid * 65536 + qLo + this.tsOffsets[ifId];
+      // r * 1e9 may pass 2^53; 1e9 = 15625 * 64000 keeps each step exact.
+      x = r * 15625;
+      const q = Math.floor(x / u);
+      frame.tsNsec = q * 64000 + Math.floor(((x - q * u) * 64000) / u);
     } else {
+      // Finer than 2^-37 s: no capture tool writes this; approximate rather than allocate.
       const t = hi * TWO32 + lo;
-      sec = Math.floor(t / u);
-      rem = t - sec * u;
-      if (rem < 0) rem = 0;
+      const sec = Math.floor(t / u);
+      frame.tsSec = sec + this.tsOffsets[ifId];
+      frame.tsNsec = Math.max(0, Math.floor(((t - sec * u) * 1e9) / u));
     }
-    this.frame.tsSec = sec + this.tsOffsets[ifId];
-    this.frame.tsNsec = Math.floor((rem * 1e9) / u);
   }
 
   private section(buf: Buffer, pos: number, le: boolean, base: number): boolean {
