@@ -53,6 +53,16 @@ describe('shipped signatures', () => {
     expect(sig.summary().pools).toBe(lines.length);
   });
 
+  test('no shipped pool entry is dead: none is allowlisted, none sits below another entry', () => {
+    for (const p of sig.pools()) {
+      expect(sig.isAllowed(p.suffix)).toBe(false);
+      // Matching the entry's own name must return the entry itself, not a shorter parent.
+      expect(sig.matchPoolDomain(p.suffix)).toBe(p);
+      const parent = p.suffix.slice(p.suffix.indexOf('.') + 1);
+      if (parent.includes('.')) expect(sig.matchPoolDomain(parent)).toBeNull();
+    }
+  });
+
   test('pool domains from the protocol notes are all listed', () => {
     for (const d of ['nanopool.org', '2miners.com', 'f2pool.com', 'supportxmr.com', 'moneroocean.stream', 'minexmr.com', 'ethermine.org', 'poolbinance.com']) {
       expect(sig.matchPoolDomain(d)?.suffix).toBe(d);
