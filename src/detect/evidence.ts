@@ -52,6 +52,8 @@ export class Evidence {
   notes: string[] = [];
   /** Peer-to-peer node traffic rather than pool mining (reported only on request). */
   node: string | null = null;
+  /** The only reason so far is a DNS answer tying the server address to a pool domain. */
+  fromAddressTie = false;
 
   note(text: string): void {
     if (this.notes.length < 32 && !this.notes.includes(text)) this.notes.push(text);
@@ -60,6 +62,19 @@ export class Evidence {
   /** Raises the confidence level; never lowers it. */
   raise(level: number): void {
     if (level > this.level) this.level = level;
+  }
+
+  /**
+   * The flow's own content names another site (a browser's SNI on a shared
+   * CDN address): an address tie alone does not hold against that.
+   */
+  withdrawAddressTie(): void {
+    if (!this.fromAddressTie || this.minerSpoke || this.poolSpoke) return;
+    this.fromAddressTie = false;
+    this.level = LEVEL_NONE;
+    this.domain = null;
+    this.poolName = null;
+    this.notes.length = 0;
   }
 
   addAlgorithm(algo: string): void {

@@ -6,6 +6,8 @@ export const UNDECIDED = 0;
 export const MINING = 1;
 /** Looked at within budget and found ordinary: only counted from now on. */
 export const BENIGN = 2;
+/** Flagged, and nothing more worth reading in it: only counted from now on. */
+export const FLAGGED = 3;
 
 /**
  * One bidirectional TCP or UDP conversation. Side A opened it (sent the SYN,
@@ -38,6 +40,9 @@ export class Flow {
   state = UNDECIDED;
   /** The opener's SYN was captured, so A is known to be the client. */
   sawSyn = false;
+  /** Initial sequence numbers from the SYN / SYN-ACK, -1 when not captured. */
+  isn0 = -1;
+  isn1 = -1;
   /** FIN or RST seen: a later SYN on the same tuple starts a new flow. */
   closed = false;
   inspector: FlowInspector | null = null;

@@ -103,7 +103,7 @@ export class FlowTable {
     for (let f = head ?? null; f !== null; f = f.next) {
       const dir = matches(f, p);
       if (dir >= 0) {
-        if (f.closed && dir >= 0 && (p.tcpFlags & (SYN | ACK)) === SYN) {
+        if (f.closed && (p.tcpFlags & (SYN | ACK)) === SYN) {
           // The same ports reused for a new connection: end the old one first.
           this.onEnd(f);
           this.reset(f, p, hash);
@@ -143,6 +143,7 @@ export class FlowTable {
     f.state = 0;
     f.sawSyn = p.protocol === TCP && (p.tcpFlags & SYN) !== 0;
     f.closed = false;
+    f.isn0 = f.isn1 = -1;
     f.inspector = null;
     f.evidence = null;
   }

@@ -1,0 +1,101 @@
+import { frameTimeMs, type Frame, type FrameSink } from './capture/frame';
+import { DecodeStats, decodeFrame } from './decode/decode';
+import { Packet, TCP, UDP } from './decode/packet';
+import { DetectionEngine, type DnsLookup } from './detect/engine';
+import type { Signatures } from './detect/signatures';
+import { MINING, UNDECIDED, type Flow } from './flow/flow';
+import { FlowTable, endpointHash } from './flow/table';
+import { Aggregator } from './report/aggregate';
+import type { Finding } from './report/finding';
+
+export interface AnalyzerOptions {
+  maxFlows: number;
+  idleTimeoutMs: number;
+  inspectBytes: number;
+  /** Called each time a finding is made or grows (live alerting). */
+  onFinding?: (finding: Finding) => void;
+}
+
+export const DEFAULT_ANALYZER_OPTIONS: Omit<AnalyzerOptions, 'onFinding'> = {
+  maxFlows: 262144,
+  idleTimeoutMs: 10 * 60 * 1000,
+  inspectBytes: 8192,
+};
+
+/**
+ * The one pipeline behind `scan` and `live`: frames in, decoded in place,
+ * put into flows, inspected while undecided, findings out. Everything on the
+ * per-packet path reuses one Packet and touches only numbers until a flow
+ * needs inspecting.
+ */
+export class Analyzer implements FrameSink {
+  readonly decodeStats = new DecodeStats();
+  readonly report = new Aggregator();
+  packets = 0;
+  bytes = 0;
+  flowsSeen = 0;
+  private readonly pkt = new Packet();
+  private readonly table: FlowTable;
+  private readonly engine: DetectionEngine;
+
+  constructor(sigs: Signatures, private readonly opts: AnalyzerOptions) {
+    this.table = new FlowTable({
+      maxFlows: opts.maxFlows,
+      idleTimeoutMs: opts.idleTimeoutMs,
+      onEnd: (flow) => this.flowEnded(flow),
+    });
+    this.engine = new DetectionEngine(sigs, { inspectBytes: opts.inspectBytes }, {
+      flagged: (flow) => this.flagged(flow),
+      lookup: (l: DnsLookup) => this.report.lookup(l),
+    });
+  }
+
+  frame(frame: Frame): void {
+    this.packets++;
+    this.bytes += frame.origLength;
+    const p = this.pkt;
+    if (!decodeFrame(frame, p, this.decodeStats)) return;
+    if ((p.protocol !== TCP && p.protocol !== UDP) || p.laterFragment) return;
+    const now = frameTimeMs(frame);
+    const table = this.table;
+    table.now = now;
+    const flow = table.lookup(p, endpointHash(p));
+    if (table.created) {
+      this.flowsSeen++;
+      flow.firstMs = now;
+      this.engine.flowStarted(flow, now);
+    }
+    const dir = table.direction;
+    if (dir === 0) {
+      flow.packets0++;
+      flow.bytes0 += p.ipLength;
+    } else {
+      flow.packets1++;
+      flow.bytes1 += p.ipLength;
+    }
+    if (now > flow.lastMs) flow.lastMs = now;
+    if (flow.state > MINING) return;
+    if (p.protocol === TCP) this.engine.tcp(flow, dir as 0 | 1, p, now);
+    else if (flow.state === UNDECIDED) this.engine.udp(flow, dir as 0 | 1, p, now);
+  }
+
+  /** End of input: every flow still open is ended and counted in. */
+  finish(): Finding[] {
+    this.table.endAll();
+    return this.report.findings();
+  }
+
+  get flowCount(): number {
+    return this.table.size;
+  }
+
+  private flagged(flow: Flow): void {
+    const finding = this.report.flagged(flow);
+    this.opts.onFinding?.(finding);
+  }
+
+  private flowEnded(flow: Flow): void {
+    this.engine.flowEnded(flow);
+    this.report.ended(flow);
+  }
+}

@@ -1,0 +1,83 @@
+import yargs from 'yargs';
+import { DEFAULT_ANALYZER_OPTIONS } from '../analyzer';
+import { SignatureError, loadSignatures } from '../detect/signatures';
+import { FORMATS, type Format } from '../report/writers';
+import { LOG_LEVELS, makeLogger } from './log';
+import { EXIT_USAGE, scan } from './scan';
+
+const EXIT_INTERNAL = 1;
+
+export async function main(argv: string[]): Promise<number> {
+  let status = 0;
+  const parser = yargs(argv)
+    .scriptName('poolwatch')
+    .usage('$0 <command> [options]\n\nFinds cryptocurrency-mining-pool connections in network traffic.')
+    .option('log-level', { choices: LOG_LEVELS, default: 'warn' as const, describe: 'pino log level (logs go to stderr)' })
+    .option('signatures', { type: 'string', array: true, default: [] as string[], describe: 'extra signature folder(s) with site lists' })
+    .command(
+      'scan <paths..>',
+      'scan capture files (pcap, pcapng, gzip), folders, or - for stdin',
+      (y) =>
+        y
+          .positional('paths', { type: 'string', array: true, demandOption: true, describe: 'files, folders (recursive) or -' })
+          .option('format', { alias: 'f', choices: FORMATS, describe: 'report format (default: table on a terminal, else jsonl; or from --output extension)' })
+          .option('output', { alias: 'o', type: 'string', describe: 'write the report to FILE' })
+          .option('exit-code', { type: 'number', describe: 'exit with N when anything was flagged (for CI gates)' })
+          .option('max-flows', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.maxFlows, describe: 'flows held at once (least recently seen is ended first)' })
+          .option('idle-timeout', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.idleTimeoutMs / 1000, describe: 'seconds without a packet before a flow ends' })
+          .option('inspect-bytes', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.inspectBytes, describe: 'bytes per direction read from an undecided flow' })
+          .example('$0 scan capture.pcapng', 'report on one capture')
+          .example('tcpdump -i eth0 -w - | $0 scan - -o report.jsonl', 'scan from stdin'),
+      async (a) => {
+        const log = makeLogger(a.logLevel);
+        status = await scan(
+          {
+            paths: a.paths as string[],
+            format: a.format as Format | undefined,
+            output: a.output,
+            exitCode: a.exitCode,
+            signatures: a.signatures,
+            maxFlows: a.maxFlows,
+            idleTimeout: a.idleTimeout,
+            inspectBytes: a.inspectBytes,
+          },
+          log,
+        );
+      },
+    )
+    .command('signatures', 'signature lists', (y) =>
+      y
+        .command(
+          'check',
+          'validate the built-in and --signatures lists and print their sizes',
+          (z) => z,
+          (a) => {
+            const sigs = loadSignatures(a.signatures);
+            const s = sigs.summary();
+            process.stdout.write(`signatures OK: ${s.pools} pool domains, ${s.allowlist} allowlisted names, ${s.agents} miner agents, ${s.methods} methods, ${s.ports} ports\n`);
+          },
+        )
+        .demandCommand(1, 'name a signatures subcommand: check'),
+    )
+    .demandCommand(1, 'name a command: scan, signatures')
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .version()
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`poolwatch: ${msg}\nRun 'poolwatch --help' for usage.\n`);
+      status = EXIT_USAGE;
+    });
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    if (e instanceof SignatureError) {
+      process.stderr.write(`poolwatch: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`poolwatch: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT_INTERNAL;
+  }
+  return status;
+}

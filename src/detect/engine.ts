@@ -1,0 +1,175 @@
+import { SYN, type Packet } from '../decode/packet';
+import { addressText } from '../flow/address';
+import { BENIGN, FLAGGED, MINING, UNDECIDED, type Flow } from '../flow/flow';
+import type { StreamClassifier } from './classifier';
+import { DnsOverTcp } from './classify/dns-tcp';
+import { HttpHost } from './classify/http-host';
+import { TlsNames } from './classify/tls-names';
+import { addressesByName, parseDns, type DnsMessage } from './dns';
+import { DomainTies } from './domain-ties';
+import { Evidence, LEVEL_LOW, LEVEL_MEDIUM, type Direction } from './evidence';
+import { FlowInspector } from './inspector';
+import { JsonRpcSession } from './jsonrpc/session';
+import type { Signatures } from './signatures';
+
+export interface EngineOptions {
+  /** Bytes per direction read from a flow before it is called ordinary. */
+  inspectBytes: number;
+}
+
+/** A host asked for (or was told the address of) a pool domain. */
+export interface DnsLookup {
+  host: string;
+  domain: string;
+  poolName: string;
+  /** An address the answer gave, or null for a query seen without its answer. */
+  address: string | null;
+  resolver: string;
+  timeMs: number;
+}
+
+export interface DetectionEvents {
+  /** A flow's evidence first reached a finding, or grew (called again as it does). */
+  flagged(flow: Flow): void;
+  lookup(lookup: DnsLookup): void;
+}
+
+const DNS_PORT = 53;
+const WEB_PORTS = new Set([80, 443, 8080, 8443]);
+
+/**
+ * Decides, per flow, whether it is a mining-pool connection, and follows the
+ * ones that are. Packets of flows already called ordinary never get here
+ * (the analyzer checks flow.state first), so the cost of detection stays on
+ * the first packets of each flow.
+ */
+export class DetectionEngine {
+  readonly ties = new DomainTies();
+  private now = 0;
+
+  constructor(
+    private readonly sigs: Signatures,
+    private readonly opts: EngineOptions,
+    private readonly events: DetectionEvents,
+  ) {}
+
+  /** A new flow: a connection to an address a DNS answer gave for a pool domain is flagged from its first packet. */
+  flowStarted(flow: Flow, nowMs: number): void {
+    this.now = nowMs;
+    if (flow.protocol !== 6 || this.ties.size === 0) return;
+    const server = addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
+    const tie = this.ties.lookup(server, nowMs);
+    if (tie === undefined) return;
+    const ev = new Evidence();
+    ev.domain = tie.domain;
+    ev.poolName = tie.pool.pool;
+    ev.minerDirection = 0;
+    ev.fromAddressTie = true;
+    // Web ports may be someone reading the pool's site; anything else is a miner's connection.
+    ev.raise(WEB_PORTS.has(flow.bPort) ? LEVEL_LOW : LEVEL_MEDIUM);
+    ev.note(`connects to ${server}, which a DNS answer seen earlier gave for pool host ${tie.domain} (${tie.pool.pool})`);
+    flow.evidence = ev;
+    flow.state = MINING;
+    this.events.flagged(flow);
+  }
+
+  tcp(flow: Flow, dir: Direction, p: Packet, nowMs: number): void {
+    this.now = nowMs;
+    if ((p.tcpFlags & SYN) !== 0) {
+      if (dir === 0) flow.isn0 = p.seq;
+      else flow.isn1 = p.seq;
+    }
+    if (p.payloadLength === 0) return;
+    let insp = flow.inspector;
+    if (insp === null) {
+      insp = new FlowInspector(this.classifiers(flow), flow.evidence, this.opts.inspectBytes);
+      flow.inspector = insp;
+      flow.evidence = insp.evidence;
+      if (flow.isn0 !== -1) insp.streams[0].syn(flow.isn0);
+      if (flow.isn1 !== -1) insp.streams[1].syn(flow.isn1);
+    }
+    const before = insp.evidence.level;
+    const notes = insp.evidence.notes.length;
+    insp.streams[dir].segment(p.seq, p.data, p.payloadOffset, p.payloadLength, insp);
+    this.settle(flow, insp, before, notes);
+  }
+
+  udp(flow: Flow, dir: Direction, p: Packet, nowMs: number): void {
+    this.now = nowMs;
+    if (flow.aPort !== DNS_PORT && flow.bPort !== DNS_PORT) {
+      flow.state = BENIGN;
+      return;
+    }
+    const msg = parseDns(p.data, p.payloadOffset, p.payloadOffset + p.payloadLength);
+    if (msg !== null) this.dns(flow, dir, msg);
+  }
+
+  /** The flow is over: hand on what reassembly still held. */
+  flowEnded(flow: Flow): void {
+    const insp = flow.inspector;
+    if (insp === null) return;
+    const before = insp.evidence.level;
+    const notes = insp.evidence.notes.length;
+    insp.streams[0].flush(insp);
+    insp.streams[1].flush(insp);
+    insp.done = true;
+    this.settle(flow, insp, before, notes);
+  }
+
+  private settle(flow: Flow, insp: FlowInspector, levelBefore: number, notesBefore: number): void {
+    const ev = insp.evidence;
+    if (ev.level >= LEVEL_LOW && (flow.state === UNDECIDED || ev.level > levelBefore || ev.notes.length > notesBefore)) {
+      flow.state = MINING;
+      this.events.flagged(flow);
+    } else if (ev.level === 0 && flow.state === MINING) {
+      // An address tie that the flow's own content contradicted (another site's name in the hello).
+      flow.state = UNDECIDED;
+    }
+    if (insp.done) {
+      flow.inspector = null;
+      if (flow.state === MINING) flow.state = FLAGGED;
+      else {
+        flow.state = BENIGN;
+        flow.evidence = null;
+      }
+    }
+  }
+
+  private classifiers(flow: Flow): StreamClassifier[] {
+    if (flow.aPort === DNS_PORT || flow.bPort === DNS_PORT) {
+      return [new DnsOverTcp((msg, dir) => this.dns(flow, dir, msg))];
+    }
+    return [
+      new JsonRpcSession(this.sigs),
+      new HttpHost(this.sigs, () => [new JsonRpcSession(this.sigs), new TlsNames(this.sigs)]),
+      new TlsNames(this.sigs),
+    ];
+  }
+
+  private dns(flow: Flow, dir: Direction, msg: DnsMessage): void {
+    const fromA = dir === 0;
+    const sender = fromA ? addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3) : addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
+    const receiver = fromA ? addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3) : addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
+    if (!msg.response) {
+      for (const q of msg.questions) {
+        const pool = this.sigs.matchPoolDomain(q.name);
+        if (pool !== null) this.events.lookup({ host: sender, domain: q.name, poolName: pool.pool, address: null, resolver: receiver, timeMs: this.now });
+      }
+      return;
+    }
+    let answered = false;
+    for (const a of addressesByName(msg)) {
+      const pool = this.sigs.matchPoolDomain(a.name);
+      if (pool === null) continue;
+      answered = true;
+      this.ties.tie(a.address, a.name, pool, a.ttl, this.now);
+      this.events.lookup({ host: receiver, domain: a.name, poolName: pool.pool, address: a.address, resolver: sender, timeMs: this.now });
+    }
+    if (!answered) {
+      for (const q of msg.questions) {
+        const pool = this.sigs.matchPoolDomain(q.name);
+        if (pool !== null) this.events.lookup({ host: receiver, domain: q.name, poolName: pool.pool, address: null, resolver: sender, timeMs: this.now });
+      }
+    }
+  }
+}

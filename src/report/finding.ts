@@ -1,0 +1,48 @@
+import type { Confidence } from '../detect/evidence';
+
+/** One flagged (host, pool address, pool port): the report contract, see README "Report format". */
+export interface Finding {
+  type: 'finding';
+  /** The miner's side (canonical IP text). */
+  host: string;
+  /** The pool's address, or the proxy's when the miner reached the pool through HTTP CONNECT; null for a DNS lookup alone. */
+  pool: string | null;
+  poolPort: number | null;
+  /** One word per dialect: stratum-v1, ethereum-stratum, eth-proxy, cryptonote, grin, beam, getwork, stratum-v2, tls, http, http-connect, dns, tcp. */
+  protocol: string;
+  confidence: Confidence;
+  domain: string | null;
+  poolName: string | null;
+  firstSeen: string;
+  lastSeen: string;
+  flows: number;
+  packets: number;
+  bytes: number;
+  bytesToPool: number;
+  bytesFromPool: number;
+  login: string | null;
+  worker: string | null;
+  agent: string | null;
+  minerSoftware: string | null;
+  algorithms: string[];
+  coin: string | null;
+  difficulty: number | null;
+  jobs: number;
+  sharesSubmitted: number;
+  sharesAccepted: number;
+  sharesRejected: number;
+  /** Hashes per second implied by accepted shares over the time seen; null when no share was accepted. */
+  hashrate: number | null;
+  evidence: string[];
+}
+
+export interface Summary {
+  type: 'summary';
+  files: number;
+  packets: number;
+  bytes: number;
+  seconds: number;
+  flows: number;
+  findings: number;
+  warnings: string[];
+}
