@@ -1,0 +1,263 @@
+/**
+ * DNS message parsing (RFC 1035, with the AAAA type of RFC 3596), used to tie
+ * an address seen in the traffic to the name a host asked for. Only A, AAAA
+ * and CNAME answers are kept; everything else is walked over and dropped.
+ *
+ * Nothing here throws, and nothing reads outside [start, end): a DNS payload
+ * is attacker-controlled, so every count, length and pointer is checked.
+ */
+
+export interface DnsQuestion {
+  name: string;
+  type: number;
+}
+
+export interface DnsAnswer {
+  name: string;
+  type: number;
+  ttl: number;
+  /** A/AAAA: canonical address text (IPv6 per RFC 5952); CNAME: target name. */
+  data: string;
+}
+
+export interface DnsMessage {
+  id: number;
+  response: boolean;
+  rcode: number;
+  questions: DnsQuestion[];
+  answers: DnsAnswer[];
+}
+
+export const TYPE_A = 1;
+export const TYPE_CNAME = 5;
+export const TYPE_AAAA = 28;
+export const TYPE_OPT = 41;
+
+const HEADER = 12;
+/** RFC 1035 limit on a name in wire form (labels plus length bytes). */
+const MAX_NAME_WIRE = 255;
+/** Every pointer must go strictly backwards, but bound the hops anyway. */
+const MAX_POINTERS = 32;
+/** Real queries carry one question; a few more are tolerated, not hundreds. */
+const MAX_QUESTIONS = 8;
+/** Records walked per section: more is implausible over UDP and a cheap DoS. */
+const MAX_RECORDS = 256;
+const MAX_CHAIN = 16;
+
+interface NameResult {
+  name: string;
+  /** Offset just past the name where it started (not where a pointer led). */
+  next: number;
+}
+
+/**
+ * Reads a possibly compressed name at `pos`. Pointers are offsets from the
+ * message start and must point strictly before the label that holds them,
+ * which alone rules out loops; the hop count bounds the work regardless.
+ * Returns null on anything malformed.
+ */
+function readName(buf: Uint8Array, start: number, end: number, pos: number): NameResult | null {
+  let name = '';
+  let wire = 0;
+  let hops = 0;
+  let next = -1;
+  let p = pos;
+  for (;;) {
+    if (p < start || p >= end) return null;
+    const len = buf[p];
+    if (len === 0) {
+      if (next < 0) next = p + 1;
+      break;
+    }
+    const kind = len & 0xc0;
+    if (kind === 0xc0) {
+      if (p + 1 >= end) return null;
+      const target = start + (((len & 0x3f) << 8) | buf[p + 1]);
+      if (target >= p || ++hops > MAX_POINTERS) return null;
+      if (next < 0) next = p + 2;
+      p = target;
+      continue;
+    }
+    // 0x40 and 0x80 are the obsolete extended-label and reserved kinds.
+    if (kind !== 0) return null;
+    wire += len + 1;
+    if (wire + 1 > MAX_NAME_WIRE || p + 1 + len > end) return null;
+    if (name.length > 0) name += '.';
+    for (let i = p + 1; i <= p + len; i++) name += labelChar(buf[i]);
+    p += len + 1;
+  }
+  return { name, next };
+}
+
+/**
+ * Presentation form of one label byte, lower-cased. Dots and backslashes
+ * inside a label and non-printable bytes are escaped as `dig` does, so an odd
+ * label can never be mistaken for two labels of a pool domain.
+ */
+function labelChar(b: number): string {
+  if (b >= 0x41 && b <= 0x5a) return String.fromCharCode(b + 32);
+  if (b === 0x2e || b === 0x5c) return '\\' + String.fromCharCode(b);
+  if (b > 0x20 && b < 0x7f) return String.fromCharCode(b);
+  return '\\' + String(b).padStart(3, '0');
+}
+
+export function ipv4Text(buf: Uint8Array, p: number): string {
+  return `${buf[p]}.${buf[p + 1]}.${buf[p + 2]}.${buf[p + 3]}`;
+}
+
+/** RFC 5952 text of the 16 bytes at `p`: lower case, longest zero run (2+ groups, first on a tie) as `::`, IPv4-mapped as ::ffff:a.b.c.d. */
+export function ipv6Text(buf: Uint8Array, p: number): string {
+  const g: number[] = [];
+  for (let i = 0; i < 8; i++) g.push((buf[p + 2 * i] << 8) | buf[p + 2 * i + 1]);
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
+    return '::ffff:' + ipv4Text(buf, p + 12);
+  }
+  let bestAt = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (a: number, b: number): string => g.slice(a, b).map((w) => w.toString(16)).join(':');
+  if (bestAt < 0) return hex(0, 8);
+  return hex(0, bestAt) + '::' + hex(bestAt + bestLen, 8);
+}
+
+/**
+ * Parses one DNS message occupying [start, end). Returns null when the header
+ * or the question section is malformed, i.e. when the bytes are not a
+ * plausible DNS message. A record cut off by the end of the buffer (a capture
+ * snap length, a truncated UDP reply) ends parsing: the records before it are
+ * kept.
+ */
+export function parseDns(buf: Uint8Array, start: number, end: number): DnsMessage | null {
+  if (!(start >= 0) || !(end <= buf.length) || end - start < HEADER) return null;
+  const id = (buf[start] << 8) | buf[start + 1];
+  const flags = (buf[start + 2] << 8) | buf[start + 3];
+  const response = (flags & 0x8000) !== 0;
+  const opcode = (flags >> 11) & 0xf;
+  const rcode = flags & 0xf;
+  const qd = (buf[start + 4] << 8) | buf[start + 5];
+  const an = (buf[start + 6] << 8) | buf[start + 7];
+  const ns = (buf[start + 8] << 8) | buf[start + 9];
+  const ar = (buf[start + 10] << 8) | buf[start + 11];
+  // Opcodes in use: QUERY, IQUERY, STATUS, NOTIFY, UPDATE, DSO.
+  if (opcode === 3 || opcode > 6) return null;
+  if (qd > MAX_QUESTIONS) return null;
+  // A query asks something; only a response may come without a question.
+  if (qd === 0 && (!response || an === 0)) return null;
+  if (!response && (an > MAX_RECORDS || rcode !== 0)) return null;
+
+  const questions: DnsQuestion[] = [];
+  let p = start + HEADER;
+  for (let i = 0; i < qd; i++) {
+    const n = readName(buf, start, end, p);
+    if (n === null || n.next + 4 > end) return null;
+    p = n.next;
+    const type = (buf[p] << 8) | buf[p + 1];
+    p += 4;
+    questions.push({ name: n.name, type });
+  }
+
+  const answers: DnsAnswer[] = [];
+  const total = Math.min(an + ns + ar, MAX_RECORDS);
+  for (let i = 0; i < total; i++) {
+    const n = readName(buf, start, end, p);
+    if (n === null || n.next + 10 > end) break;
+    p = n.next;
+    const type = (buf[p] << 8) | buf[p + 1];
+    const cls = ((buf[p + 2] << 8) | buf[p + 3]) & 0x7fff; // top bit: mDNS cache-flush
+    const ttl = ((buf[p + 4] << 24) | (buf[p + 5] << 16) | (buf[p + 6] << 8) | buf[p + 7]) >>> 0;
+    const rdlen = (buf[p + 8] << 8) | buf[p + 9];
+    const rdata = p + 10;
+    if (rdata + rdlen > end) break;
+    p = rdata + rdlen;
+    // Only the answer section ties names to addresses; authority and
+    // additional records (EDNS OPT among them) are walked, not trusted.
+    if (i >= an || cls !== 1) continue;
+    // RFC 2181: a TTL with the top bit set is treated as zero.
+    const t = ttl > 0x7fffffff ? 0 : ttl;
+    if (type === TYPE_A && rdlen === 4) {
+      answers.push({ name: n.name, type, ttl: t, data: ipv4Text(buf, rdata) });
+    } else if (type === TYPE_AAAA && rdlen === 16) {
+      answers.push({ name: n.name, type, ttl: t, data: ipv6Text(buf, rdata) });
+    } else if (type === TYPE_CNAME) {
+      const target = readName(buf, start, end, rdata);
+      if (target !== null && target.next <= rdata + rdlen) answers.push({ name: n.name, type, ttl: t, data: target.name });
+    }
+  }
+  return { id, response, rcode, questions, answers };
+}
+
+/**
+ * Splits a DNS-over-TCP byte stream (RFC 1035 4.2.2: each message preceded
+ * by a 16-bit length) into the complete messages it holds. A message cut off
+ * at the end is left out; a zero length, which no real message has, ends the
+ * walk since the stream is then not DNS or not aligned.
+ */
+export function dnsOverTcpMessages(buf: Uint8Array, start: number, end: number): Array<{ start: number; end: number }> {
+  const out: Array<{ start: number; end: number }> = [];
+  if (!(start >= 0) || !(end <= buf.length)) return out;
+  let p = start;
+  while (p + 2 <= end && out.length < 1024) {
+    const len = (buf[p] << 8) | buf[p + 1];
+    if (len < HEADER || p + 2 + len > end) break;
+    out.push({ start: p + 2, end: p + 2 + len });
+    p += 2 + len;
+  }
+  return out;
+}
+
+function normalName(name: string): string {
+  return name.endsWith('.') ? name.slice(0, -1) : name;
+}
+
+/**
+ * Addresses the answer section gives for each question name, following CNAME
+ * chains (at most MAX_CHAIN links, loops cut) so that an A record for a CDN
+ * target is tied to the name the host asked for. The TTL is the smallest
+ * along the chain, since the tie lapses when any link does. Names compare
+ * case-insensitively (readName already lower-cases).
+ */
+export function addressesByName(msg: DnsMessage): Array<{ name: string; address: string; ttl: number; chain: string[] }> {
+  const out: Array<{ name: string; address: string; ttl: number; chain: string[] }> = [];
+  if (!msg.response || msg.rcode !== 0) return out;
+  const seenQ = new Set<string>();
+  for (const q of msg.questions) {
+    const qname = normalName(q.name.toLowerCase());
+    if (seenQ.has(qname)) continue;
+    seenQ.add(qname);
+    let current = qname;
+    let ttl = 0xffffffff;
+    const chain: string[] = [];
+    const visited = new Set<string>([qname]);
+    for (let hop = 0; hop <= MAX_CHAIN; hop++) {
+      let cname: DnsAnswer | null = null;
+      for (const a of msg.answers) {
+        if (normalName(a.name) !== current) continue;
+        if (a.type === TYPE_A || a.type === TYPE_AAAA) {
+          out.push({ name: qname, address: a.data, ttl: Math.min(ttl, a.ttl), chain: chain.slice() });
+        } else if (a.type === TYPE_CNAME && cname === null) {
+          cname = a;
+        }
+      }
+      if (cname === null) break;
+      const target = normalName(cname.data);
+      if (visited.has(target)) break;
+      visited.add(target);
+      chain.push(target);
+      ttl = Math.min(ttl, cname.ttl);
+      current = target;
+    }
+  }
+  return out;
+}
