@@ -1,0 +1,219 @@
+/**
+ * Line-delimited JSON-RPC mining detection for one TCP flow: splits each
+ * direction into lines, parses the ones that can be JSON objects, and lets the
+ * dialect modules recognise their messages. See README.md for the dialects.
+ */
+import type { Direction, Evidence } from '../evidence';
+import { LEVEL_MEDIUM } from '../evidence';
+import type { Signatures } from '../signatures';
+import { Ctx, Dialect, Msg } from './context';
+import { cryptonote } from './cryptonote';
+import { ethProxy } from './eth-proxy';
+import { ethereumStratum } from './ethereum-stratum';
+import { stratumV1 } from './stratum-v1';
+
+export const UNDECIDED = 0,
+  MINING = 1,
+  NOT_JSONRPC = 2;
+
+/** Tried in order: the specific EthereumStratum shapes before the generic mining.* handling. */
+const DIALECTS: Dialect[] = [ethereumStratum, stratumV1, ethProxy, cryptonote];
+
+const MAX_LINE = 16 * 1024;
+/** Without any mining message, give up on a direction after this many lines or bytes. */
+const LINE_BUDGET = 8;
+const BYTE_BUDGET = 4096;
+
+const LF = 0x0a;
+const QUOTE = 0x22;
+const BRACE = 0x7b;
+
+const decoder = new TextDecoder('utf-8');
+
+/** Per-direction line state; created on the first bytes of that direction. */
+class Side {
+  buf: Uint8Array | null = null;
+  len = 0;
+  /** Dropping bytes until the next newline (after a gap, or an over-long line). */
+  skip = false;
+  lines = 0;
+  bytes = 0;
+  not = false;
+  started = false;
+}
+
+export class JsonRpcSession {
+  private readonly c: Ctx;
+  private s0: Side | null = null;
+  private s1: Side | null = null;
+
+  constructor(sigs: Signatures) {
+    this.c = new Ctx(sigs);
+  }
+
+  feed(dir: Direction, data: Uint8Array, start: number, end: number, ev: Evidence): number {
+    const c = this.c;
+    c.ev = ev;
+    const s = this.side(dir);
+    if (s.not && !c.found) return NOT_JSONRPC;
+    if (!c.found && end > start) {
+      if (!s.started && foreignStart(data, start, end)) return this.reject(s);
+      if (hasControl(data, start, end)) return this.reject(s);
+    }
+    if (end > start) s.started = true;
+    let i = start;
+    while (i < end) {
+      let nl = data.indexOf(LF, i);
+      if (nl < 0 || nl >= end) nl = -1;
+      const stop = nl < 0 ? end : nl;
+      if (s.skip) {
+        if (nl >= 0) s.skip = false;
+      } else if (nl < 0 && s.len + (stop - i) > MAX_LINE) {
+        // Over-long line: no mining message is this big; resync at the next newline.
+        s.len = 0;
+        s.skip = true;
+        if (!c.found) return this.reject(s);
+      } else if (nl < 0) {
+        append(s, data, i, stop);
+      } else if (s.len > 0) {
+        append(s, data, i, stop);
+        const buf = s.buf as Uint8Array;
+        const n = s.len;
+        s.len = 0;
+        if (!this.line(dir, s, buf, 0, n) && !c.found) return this.reject(s);
+      } else if (!this.line(dir, s, data, i, stop) && !c.found) {
+        return this.reject(s);
+      }
+      i = nl < 0 ? end : nl + 1;
+    }
+    if (c.found && ev.level >= LEVEL_MEDIUM) return MINING;
+    return s.not ? NOT_JSONRPC : UNDECIDED;
+  }
+
+  gap(dir: Direction): void {
+    const s = this.side(dir);
+    s.len = 0;
+    s.skip = true;
+  }
+
+  private side(dir: Direction): Side {
+    if (dir === 0) return (this.s0 ??= new Side());
+    return (this.s1 ??= new Side());
+  }
+
+  private reject(s: Side): number {
+    s.not = true;
+    s.len = 0;
+    // If the other direction later shows mining we are fed again: start at a line boundary.
+    s.skip = true;
+    s.buf = null;
+    return NOT_JSONRPC;
+  }
+
+  /** One complete line (newline excluded). Returns false when the direction is clearly not line JSON. */
+  private line(dir: Direction, s: Side, b: Uint8Array, from: number, to: number): boolean {
+    const c = this.c;
+    let a = from;
+    while (a < to && (b[a] === 0x20 || b[a] === 0x09 || b[a] === 0x0d)) a++;
+    let z = to;
+    while (z > a && (b[z - 1] === 0x20 || b[z - 1] === 0x09 || b[z - 1] === 0x0d)) z--;
+    if (a === z) return true;
+    const first = s.lines === 0;
+    s.lines++;
+    let msg: Msg | null = null;
+    let wrapped = false;
+    if (b[a] === BRACE && b.indexOf(QUOTE, a) >= 0 && b.indexOf(QUOTE, a) < z) {
+      msg = parse(decoder.decode(b.subarray(a, z)));
+    } else if (isBase64(b, a, z)) {
+      const text = Buffer.from(decoder.decode(b.subarray(a, z)), 'base64').toString('utf8');
+      if (text.charCodeAt(0) === BRACE && text.includes('"')) msg = parse(text);
+      wrapped = msg !== null;
+    }
+    if (msg !== null && this.dispatch(dir, msg) && wrapped) c.ev.note('lines were base64-wrapped (an XMRig fork hiding its JSON)');
+    if (c.found) return true;
+    s.bytes += z - a;
+    if (msg === null && !first) return false; // the first line may be the tail of one cut by the capture start
+    if (s.lines >= LINE_BUDGET || s.bytes >= BYTE_BUDGET) s.not = true;
+    return !s.not;
+  }
+
+  /** Hands a message to the dialects; true when one recognised it as mining. */
+  private dispatch(dir: Direction, m: Msg): boolean {
+    const c = this.c;
+    const method = typeof m.method === 'string' ? m.method : null;
+    // Grin repeats "method" in its answers, so an answer is anything with result/error and no params.
+    const isAnswer = ('result' in m || 'error' in m) && !('params' in m);
+    if (method !== null && !isAnswer) {
+      for (const d of DIALECTS) if (d.request(c, dir, method, m)) return true;
+      return false;
+    }
+    if (!isAnswer) return false;
+    const asked = c.answered(dir, m.id);
+    if (asked !== undefined) {
+      for (const d of DIALECTS) if (d.response(c, dir, asked, m)) return true;
+      return false;
+    }
+    for (const d of DIALECTS) if (d.orphan(c, dir, m)) return true;
+    return false;
+  }
+}
+
+function parse(text: string): Msg | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Msg) : null;
+  } catch {
+    return null;
+  }
+}
+
+function append(s: Side, data: Uint8Array, from: number, to: number): void {
+  const n = to - from;
+  if (n <= 0) return;
+  let buf = s.buf;
+  if (buf === null || buf.length < s.len + n) {
+    let size = buf === null ? 512 : buf.length;
+    while (size < s.len + n) size *= 2;
+    const grown = new Uint8Array(Math.min(size, MAX_LINE));
+    if (buf !== null) grown.set(buf.subarray(0, s.len));
+    buf = s.buf = grown;
+  }
+  buf.set(data.subarray(from, to), s.len);
+  s.len += n;
+}
+
+/** Bytes no JSON text contains: C0 controls other than tab, CR, LF; DEL. */
+function hasControl(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const x = b[i];
+    if ((x < 0x20 && x !== 0x09 && x !== 0x0a && x !== 0x0d) || x === 0x7f) return true;
+  }
+  return false;
+}
+
+const FOREIGN = ['GET ', 'POST ', 'PUT ', 'HEAD ', 'HTTP/', 'SSH-', 'CONNECT ', 'OPTIONS ', 'PRI * '];
+
+/** The first bytes of a direction belong to another protocol (HTTP, SSH); TLS is caught as control bytes. */
+function foreignStart(b: Uint8Array, from: number, to: number): boolean {
+  for (const p of FOREIGN) {
+    if (to - from < p.length) continue;
+    let k = 0;
+    while (k < p.length && b[from + k] === p.charCodeAt(k)) k++;
+    if (k === p.length) return true;
+  }
+  return false;
+}
+
+/** A line of base64 characters long enough to hold a JSON object. */
+function isBase64(b: Uint8Array, from: number, to: number): boolean {
+  if (to - from < 16) return false;
+  // Base64 of "{" followed by a quote or space starts with "ey" / "e3" / "eyJ"; cheap first check.
+  if (b[from] !== 0x65) return false;
+  for (let i = from; i < to; i++) {
+    const x = b[i];
+    const ok =
+      (x >= 0x41 && x <= 0x5a) || (x >= 0x61 && x <= 0x7a) || (x >= 0x30 && x <= 0x39) || x === 0x2b || x === 0x2f || x === 0x3d;
+    if (!ok) return false;
+  }
+  return true;
+}
