@@ -25,7 +25,7 @@ export const ethProxy: Dialect = {
       case 'eth_submitWork':
         if (!isHex(p[0], 16, 16) || !isHex(p[1], 64, 64)) return false;
         c.submitted();
-        if (typeof m.worker === 'string') c.worker(m.worker);
+        if (c.ev.worker === null) c.worker(m.worker);
         break;
       case 'eth_submitHashrate':
         if (!isHex(p[0])) return false;
