@@ -37,6 +37,21 @@ export abstract class RecordParser {
     if (leftover > 0 && !this.done) this.stop(offset, `truncated record (${leftover} bytes at end of file)`);
   }
 
+  private viewOf: Buffer | null = null;
+  private dataView: DataView | null = null;
+
+  /**
+   * A DataView over the chunk, made again only when the driver swaps buffers:
+   * V8 inlines DataView reads, about twice as fast as Buffer.readUInt32LE here.
+   */
+  protected view(buf: Buffer): DataView {
+    if (this.viewOf !== buf || this.dataView === null) {
+      this.viewOf = buf;
+      this.dataView = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    }
+    return this.dataView;
+  }
+
   /** Reports bad input at a file offset and ends this file. */
   protected stop(offset: number, message: string): void {
     this.done = true;

@@ -67,9 +67,9 @@ export class PcapParser extends RecordParser {
     const hdr = this.recordHeader;
     const nsPerUnit = this.nsPerUnit;
     const linkType = this.linkType;
-    frame.data = buf;
+    const dv = this.view(buf);
     while (end - pos >= hdr) {
-      const capLength = le ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
+      const capLength = dv.getUint32(pos + 8, le);
       if (capLength > PCAP_MAX_CAPLEN) {
         this.stop(base + pos, `record length ${capLength} exceeds ${PCAP_MAX_CAPLEN}: corrupt record`);
         return pos;
@@ -79,15 +79,9 @@ export class PcapParser extends RecordParser {
         this.need = total;
         return pos;
       }
-      if (le) {
-        frame.tsSec = buf.readUInt32LE(pos);
-        frame.tsNsec = buf.readUInt32LE(pos + 4) * nsPerUnit;
-        frame.origLength = buf.readUInt32LE(pos + 12);
-      } else {
-        frame.tsSec = buf.readUInt32BE(pos);
-        frame.tsNsec = buf.readUInt32BE(pos + 4) * nsPerUnit;
-        frame.origLength = buf.readUInt32BE(pos + 12);
-      }
+      frame.tsSec = dv.getUint32(pos, le);
+      frame.tsNsec = dv.getUint32(pos + 4, le) * nsPerUnit;
+      frame.origLength = dv.getUint32(pos + 12, le);
       frame.data = buf;
       frame.offset = pos + hdr;
       frame.capLength = capLength;

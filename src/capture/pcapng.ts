@@ -52,9 +52,10 @@ export class PcapngParser extends RecordParser {
 
   parse(buf: Buffer, pos: number, end: number, base: number): number {
     const frame = this.frame;
+    const dv = this.view(buf);
     while (end - pos >= 12) {
       let le = this.le;
-      const type = le ? buf.readUInt32LE(pos) : buf.readUInt32BE(pos);
+      const type = dv.getUint32(pos, le);
       if (type === BLOCK_SHB) {
         const bom = buf.readUInt32LE(pos + 8);
         if (bom === BYTE_ORDER_MAGIC) le = true;
@@ -67,7 +68,7 @@ export class PcapngParser extends RecordParser {
         this.bad(base + pos, 'pcapng file does not start with a section header');
         return pos;
       }
-      const len = le ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
+      const len = dv.getUint32(pos + 4, le);
       if (len < 12 || (len & 3) !== 0 || len > PCAPNG_MAX_BLOCK || (type === BLOCK_SHB && len < SHB_MIN)) {
         this.bad(base + pos, `invalid block length ${len} (block type 0x${type.toString(16)})`);
         return pos;
@@ -76,7 +77,7 @@ export class PcapngParser extends RecordParser {
         this.need = len;
         return pos;
       }
-      const trailer = le ? buf.readUInt32LE(pos + len - 4) : buf.readUInt32BE(pos + len - 4);
+      const trailer = dv.getUint32(pos + len - 4, le);
       if (trailer !== len) {
         this.bad(base + pos, `block length ${len} does not match trailing length ${trailer}`);
         return pos;
@@ -94,8 +95,8 @@ export class PcapngParser extends RecordParser {
             this.stop(base + pos, `packet block too short (${len} bytes)`);
             return pos;
           }
-          const ifId = type === BLOCK_EPB ? (le ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8)) : le ? buf.readUInt16LE(pos + 8) : buf.readUInt16BE(pos + 8);
-          const capLength = le ? buf.readUInt32LE(pos + 20) : buf.readUInt32BE(pos + 20);
+          const ifId = type === BLOCK_EPB ? dv.getUint32(pos + 8, le) : dv.getUint16(pos + 8, le);
+          const capLength = dv.getUint32(pos + 20, le);
           if (ifId >= this.linkTypes.length) {
             this.stop(base + pos, `packet block names interface ${ifId}, section has ${this.linkTypes.length}`);
             return pos;
@@ -104,13 +105,8 @@ export class PcapngParser extends RecordParser {
             this.stop(base + pos, `captured length ${capLength} exceeds block length ${len}`);
             return pos;
           }
-          if (le) {
-            this.timestamp(ifId, buf.readUInt32LE(pos + 12), buf.readUInt32LE(pos + 16));
-            frame.origLength = buf.readUInt32LE(pos + 24);
-          } else {
-            this.timestamp(ifId, buf.readUInt32BE(pos + 12), buf.readUInt32BE(pos + 16));
-            frame.origLength = buf.readUInt32BE(pos + 24);
-          }
+          this.timestamp(ifId, dv.getUint32(pos + 12, le), dv.getUint32(pos + 16, le));
+          frame.origLength = dv.getUint32(pos + 24, le);
           this.deliver(buf, pos + 28, capLength, ifId, base + pos);
           break;
         }
@@ -123,7 +119,7 @@ export class PcapngParser extends RecordParser {
             this.stop(base + pos, `simple packet block too short (${len} bytes)`);
             return pos;
           }
-          const origLength = le ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
+          const origLength = dv.getUint32(pos + 8, le);
           // No captured-length field: the packet is the original length cut to the
           // interface snap length and to what the block holds (the rest is padding).
           const snap = this.snapLengths[0];
@@ -186,7 +182,8 @@ export class PcapngParser extends RecordParser {
   }
 
   private section(buf: Buffer, pos: number, le: boolean, base: number): boolean {
-    const major = le ? buf.readUInt16LE(pos + 12) : buf.readUInt16BE(pos + 12);
+    const dv = this.view(buf);
+    const major = dv.getUint16(pos + 12, le);
     if (major !== 1) {
       this.bad(base + pos, `unsupported pcapng version ${major}`);
       return false;
@@ -203,6 +200,7 @@ export class PcapngParser extends RecordParser {
 
   private iface(buf: Buffer, pos: number, len: number, base: number): boolean {
     const le = this.le;
+    const dv = this.view(buf);
     if (len < 20) {
       this.stop(base + pos, `interface description block too short (${len} bytes)`);
       return false;
@@ -214,19 +212,19 @@ export class PcapngParser extends RecordParser {
     let o = pos + 16;
     const optEnd = pos + len - 4;
     while (optEnd - o >= 4) {
-      const code = le ? buf.readUInt16LE(o) : buf.readUInt16BE(o);
-      const olen = le ? buf.readUInt16LE(o + 2) : buf.readUInt16BE(o + 2);
+      const code = dv.getUint16(o, le);
+      const olen = dv.getUint16(o + 2, le);
       if (code === 0 || o + 4 + olen > optEnd) break;
       if (code === OPT_IF_TSRESOL && olen >= 1) {
         const r = buf[o + 4];
         units = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** r;
       } else if (code === OPT_IF_TSOFFSET && olen >= 8) {
-        tsOffset = Number(le ? buf.readBigInt64LE(o + 4) : buf.readBigInt64BE(o + 4));
+        tsOffset = Number(dv.getBigInt64(o + 4, le));
       }
       o += 4 + ((olen + 3) & ~3);
     }
-    this.linkTypes.push(le ? buf.readUInt16LE(pos + 8) : buf.readUInt16BE(pos + 8));
-    this.snapLengths.push(le ? buf.readUInt32LE(pos + 12) : buf.readUInt32BE(pos + 12));
+    this.linkTypes.push(dv.getUint16(pos + 8, le));
+    this.snapLengths.push(dv.getUint32(pos + 12, le));
     this.units.push(units);
     this.tsOffsets.push(tsOffset);
     return true;
