@@ -7,9 +7,15 @@ import { EXIT_USAGE, scan } from './scan';
 
 const EXIT_INTERNAL = 1;
 
+/** yargs drops a lone '-' argument, so stdin travels under a name no real path can have. */
+const STDIN_ARG = '\u0000stdin';
+
 export async function main(argv: string[]): Promise<number> {
   let status = 0;
-  const parser = yargs(argv)
+  // Handlers only choose the work; it runs after yargs has validated the whole command line,
+  // so a usage error never starts a scan.
+  let work: (() => Promise<number>) | null = null;
+  const parser = yargs(argv.map((a) => (a === '-' ? STDIN_ARG : a)))
     .scriptName('poolwatch')
     .usage('$0 <command> [options]\n\nFinds cryptocurrency-mining-pool connections in network traffic.')
     .option('log-level', { choices: LOG_LEVELS, default: 'warn' as const, describe: 'pino log level (logs go to stderr)' })
@@ -28,11 +34,11 @@ export async function main(argv: string[]): Promise<number> {
           .option('inspect-bytes', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.inspectBytes, describe: 'bytes per direction read from an undecided flow' })
           .example('$0 scan capture.pcapng', 'report on one capture')
           .example('tcpdump -i eth0 -w - | $0 scan - -o report.jsonl', 'scan from stdin'),
-      async (a) => {
+      (a) => {
         const log = makeLogger(a.logLevel);
-        status = await scan(
+        work = () => scan(
           {
-            paths: a.paths as string[],
+            paths: (a.paths as string[]).map((p) => (p === STDIN_ARG ? '-' : p)),
             format: a.format as Format | undefined,
             output: a.output,
             exitCode: a.exitCode,
@@ -52,9 +58,11 @@ export async function main(argv: string[]): Promise<number> {
           'validate the built-in and --signatures lists and print their sizes',
           (z) => z,
           (a) => {
-            const sigs = loadSignatures(a.signatures);
-            const s = sigs.summary();
-            process.stdout.write(`signatures OK: ${s.pools} pool domains, ${s.allowlist} allowlisted names, ${s.agents} miner agents, ${s.methods} methods, ${s.ports} ports\n`);
+            work = async () => {
+              const s = loadSignatures(a.signatures).summary();
+              process.stdout.write(`signatures OK: ${s.pools} pool domains, ${s.allowlist} allowlisted names, ${s.agents} miner agents, ${s.methods} methods, ${s.ports} ports\n`);
+              return 0;
+            };
           },
         )
         .demandCommand(1, 'name a signatures subcommand: check'),
@@ -71,6 +79,8 @@ export async function main(argv: string[]): Promise<number> {
     });
   try {
     await parser.parseAsync();
+    if (status !== 0 || work === null) return status;
+    return await (work as () => Promise<number>)();
   } catch (e) {
     if (e instanceof SignatureError) {
       process.stderr.write(`poolwatch: ${e.message}\n`);
@@ -79,5 +89,4 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`poolwatch: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT_INTERNAL;
   }
-  return status;
 }

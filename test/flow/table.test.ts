@@ -1,0 +1,111 @@
+import { Packet, TCP, UDP } from '../../src/decode/packet';
+import type { Flow } from '../../src/flow/flow';
+import { FlowTable, endpointHash } from '../../src/flow/table';
+
+function packet(src: number, dst: number, sport: number, dport: number, flags = 0x10, protocol = TCP): Packet {
+  const p = new Packet();
+  p.ipVersion = 4;
+  p.src0 = src;
+  p.dst0 = dst;
+  p.srcPort = sport;
+  p.dstPort = dport;
+  p.protocol = protocol;
+  p.tcpFlags = flags;
+  return p;
+}
+
+const A = 0x0a010203;
+const B = 0xc6336407 | 0;
+
+function table(max = 100, idleMs = 60_000) {
+  const ended: Flow[] = [];
+  const t = new FlowTable({ maxFlows: max, idleTimeoutMs: idleMs, onEnd: (f) => ended.push(f) });
+  return { t, ended };
+}
+
+describe('FlowTable', () => {
+  test('both directions of a conversation hash alike and meet in one flow', () => {
+    const { t } = table();
+    const syn = packet(A, B, 49152, 3333, 0x02);
+    const synAck = packet(B, A, 3333, 49152, 0x12);
+    expect(endpointHash(syn)).toBe(endpointHash(synAck));
+    const f = t.lookup(syn, endpointHash(syn));
+    expect(t.created).toBe(true);
+    expect(t.direction).toBe(0);
+    expect(t.lookup(synAck, endpointHash(synAck))).toBe(f);
+    expect(t.created).toBe(false);
+    expect(t.direction).toBe(1);
+    expect([f.a0, f.aPort, f.b0, f.bPort]).toEqual([A, 49152, B, 3333]);
+  });
+
+  test('without a SYN the side on the higher (ephemeral) port is taken as the opener', () => {
+    const { t } = table();
+    const fromPool = packet(B, A, 3333, 49152);
+    const f = t.lookup(fromPool, endpointHash(fromPool));
+    expect(t.direction).toBe(1);
+    expect([f.a0, f.aPort]).toEqual([A, 49152]);
+  });
+
+  test('a SYN-ACK seen first makes its receiver the opener', () => {
+    const { t } = table();
+    const synAck = packet(B, A, 40000, 50000, 0x12);
+    const f = t.lookup(synAck, endpointHash(synAck));
+    expect([f.a0, f.aPort]).toEqual([A, 50000]);
+  });
+
+  test('different ports or protocols are different flows', () => {
+    const { t } = table();
+    const x = t.lookup(packet(A, B, 1, 2), endpointHash(packet(A, B, 1, 2)));
+    const y = t.lookup(packet(A, B, 1, 3), endpointHash(packet(A, B, 1, 3)));
+    const z = t.lookup(packet(A, B, 1, 2, 0, UDP), endpointHash(packet(A, B, 1, 2, 0, UDP)));
+    expect(new Set([x, y, z]).size).toBe(3);
+    expect(t.size).toBe(3);
+  });
+
+  test('the table is bounded: the least recently seen flow is ended to make room', () => {
+    const { t, ended } = table(10);
+    for (let port = 1000; port < 1025; port++) {
+      const p = packet(A, B, port, 80);
+      t.lookup(p, endpointHash(p));
+    }
+    expect(t.size).toBe(10);
+    expect(ended.length).toBe(15);
+    expect(ended[0].aPort).toBe(1000);
+  });
+
+  test('a flow idle longer than the timeout (capture time) ends and the tuple starts a new flow', () => {
+    const { t, ended } = table(10, 1000);
+    const p = packet(A, B, 5000, 80);
+    t.now = 0;
+    const f1 = t.lookup(p, endpointHash(p));
+    t.now = 500;
+    expect(t.lookup(p, endpointHash(p))).toBe(f1);
+    t.now = 2000;
+    const f2 = t.lookup(p, endpointHash(p));
+    expect(t.created).toBe(true);
+    expect(ended).toEqual([f1]);
+    expect(f2).not.toBe(f1);
+  });
+
+  test('a new SYN on a closed connection ends the old flow first', () => {
+    const { t, ended } = table();
+    const syn = packet(A, B, 6000, 443, 0x02);
+    const fin = packet(A, B, 6000, 443, 0x11);
+    const f = t.lookup(syn, endpointHash(syn));
+    f.packets0 = 7;
+    t.lookup(fin, endpointHash(fin));
+    expect(ended.length).toBe(0);
+    const again = t.lookup(syn, endpointHash(syn));
+    expect(t.created).toBe(true);
+    expect(ended.length).toBe(1);
+    expect(again.packets0).toBe(0);
+  });
+
+  test('endAll ends every flow once', () => {
+    const { t, ended } = table();
+    for (let port = 1; port <= 5; port++) t.lookup(packet(A, B, port, 80), endpointHash(packet(A, B, port, 80)));
+    t.endAll();
+    expect(ended.length).toBe(5);
+    expect(t.size).toBe(0);
+  });
+});
