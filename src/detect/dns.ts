@@ -105,13 +105,16 @@ export function ipv4Text(buf: Uint8Array, p: number): string {
   return `${buf[p]}.${buf[p + 1]}.${buf[p + 2]}.${buf[p + 3]}`;
 }
 
-/** RFC 5952 text of the 16 bytes at `p`: lower case, longest zero run (2+ groups, first on a tie) as `::`, IPv4-mapped as ::ffff:a.b.c.d. */
+/**
+ * RFC 5952 text of the 16 bytes at `p`: lower case, no leading zeros, the
+ * longest run of two or more zero groups (the first on a tie) as `::`.
+ * IPv4-mapped addresses stay in hex (::ffff:c000:201) rather than the dotted
+ * form RFC 5952 section 5 suggests, because that is how the flow table writes
+ * addresses (src/flow/address.ts) and a DNS tie must compare equal to it.
+ */
 export function ipv6Text(buf: Uint8Array, p: number): string {
   const g: number[] = [];
   for (let i = 0; i < 8; i++) g.push((buf[p + 2 * i] << 8) | buf[p + 2 * i + 1]);
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return '::ffff:' + ipv4Text(buf, p + 12);
-  }
   let bestAt = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
