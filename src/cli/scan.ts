@@ -16,6 +16,8 @@ export interface ScanArgs {
   maxFlows: number;
   idleTimeout: number;
   inspectBytes: number;
+  /** List cryptocurrency node peer traffic too. */
+  nodes?: boolean;
 }
 
 /** Exit status for a usage error or an input that is not a capture. */
@@ -71,7 +73,7 @@ export async function scan(args: ScanArgs, log: pino.Logger): Promise<number> {
     warnings,
   };
   const format = args.format ?? formatForPath(args.output, process.stdout.isTTY === true);
-  const text = render(format, findings, summary);
+  const text = render(format, findings, summary, args.nodes ? analyzer.report.nodes() : []);
   if (args.output !== undefined) {
     // Write beside the target and rename, so a reader never sees half a report.
     const tmp = `${args.output}.tmp-${process.pid}`;

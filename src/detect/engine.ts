@@ -4,10 +4,13 @@ import { BENIGN, FLAGGED, MINING, UNDECIDED, type Flow } from '../flow/flow';
 import type { StreamClassifier } from './classifier';
 import { DnsOverTcp } from './classify/dns-tcp';
 import { HttpHost } from './classify/http-host';
+import { NodePeers } from './classify/node-peers';
+import { StratumV2 } from './classify/stratum-v2';
 import { TlsNames } from './classify/tls-names';
 import { addressesByName, parseDns, type DnsMessage } from './dns';
 import { DomainTies } from './domain-ties';
 import { Evidence, LEVEL_LOW, LEVEL_MEDIUM, type Direction } from './evidence';
+import { HttpMiningSession } from './http-mining';
 import { FlowInspector } from './inspector';
 import { JsonRpcSession } from './jsonrpc/session';
 import type { Signatures } from './signatures';
@@ -130,7 +133,8 @@ export class DetectionEngine {
       if (flow.state === MINING) flow.state = FLAGGED;
       else {
         flow.state = BENIGN;
-        flow.evidence = null;
+        // Node peer traffic is kept for the report's separate node list; nothing else is.
+        if (ev.node === null) flow.evidence = null;
       }
     }
   }
@@ -140,7 +144,10 @@ export class DetectionEngine {
       return [new DnsOverTcp((msg, dir) => this.dns(flow, dir, msg))];
     }
     return [
+      new NodePeers(),
       new JsonRpcSession(this.sigs),
+      new HttpMiningSession(this.sigs),
+      new StratumV2(this.sigs, flow.bPort),
       new HttpHost(this.sigs, () => [new JsonRpcSession(this.sigs), new TlsNames(this.sigs)]),
       new TlsNames(this.sigs),
     ];

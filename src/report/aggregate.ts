@@ -2,7 +2,7 @@ import { CONFIDENCE_NAMES, LEVEL_LOW, type Confidence } from '../detect/evidence
 import type { DnsLookup } from '../detect/engine';
 import { addressText } from '../flow/address';
 import type { Flow } from '../flow/flow';
-import type { Finding } from './finding';
+import type { Finding, NodeContact } from './finding';
 
 /** Protocols that say what the pool and miner spoke, preferred over what only names the pool. */
 const CONTENT_PROTOCOLS = new Set(['stratum-v1', 'ethereum-stratum', 'eth-proxy', 'cryptonote', 'grin', 'beam', 'getwork', 'stratum-v2']);
@@ -65,6 +65,7 @@ function addNote(list: string[], note: string): void {
 export class Aggregator {
   private readonly pairs = new Map<string, Pair>();
   /** Per host and pool domain: lookups not (yet) matched by a connection. */
+  private readonly nodeContacts = new Map<string, NodeContact & { firstMs: number; lastMs: number }>();
   private readonly lookups = new Map<string, { lookup: DnsLookup; addresses: Set<string>; count: number; lastMs: number }>();
 
   /** The pair a flow belongs to, host being the miner's side. */
@@ -94,7 +95,11 @@ export class Aggregator {
   /** A flow ended: fold it into its pair for good. */
   ended(flow: Flow): void {
     const ev = flow.evidence;
-    if (ev === null || ev.level < LEVEL_LOW) return;
+    if (ev === null) return;
+    if (ev.level < LEVEL_LOW) {
+      if (ev.node !== null) this.nodeFlow(flow, ev.node);
+      return;
+    }
     const pair = this.pairOf(flow);
     pair.live.delete(flow);
     this.fold(pair, flow);
@@ -141,6 +146,27 @@ export class Aggregator {
     const rank = (c: Confidence) => (c === 'high' ? 3 : c === 'medium' ? 2 : 1);
     out.sort((x, y) => rank(y.confidence) - rank(x.confidence) || cmp(x.host, y.host) || cmp(x.pool ?? '', y.pool ?? '') || (x.poolPort ?? 0) - (y.poolPort ?? 0));
     return out;
+  }
+
+  /** Node peer contacts (opener, peer, port), in the order first seen. */
+  nodes(): NodeContact[] {
+    return [...this.nodeContacts.values()].map(({ firstMs, lastMs, ...n }) => ({ ...n, firstSeen: iso(firstMs), lastSeen: iso(lastMs) }));
+  }
+
+  private nodeFlow(flow: Flow, protocol: string): void {
+    const host = addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
+    const peer = addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
+    const key = `${host}|${peer}|${flow.bPort}`;
+    let n = this.nodeContacts.get(key);
+    if (n === undefined) {
+      n = { type: 'node', host, peer, peerPort: flow.bPort, protocol, firstSeen: '', lastSeen: '', flows: 0, packets: 0, bytes: 0, firstMs: flow.firstMs, lastMs: flow.lastMs };
+      this.nodeContacts.set(key, n);
+    }
+    n.flows++;
+    n.packets += flow.packets0 + flow.packets1;
+    n.bytes += flow.bytes0 + flow.bytes1;
+    n.firstMs = Math.min(n.firstMs, flow.firstMs);
+    n.lastMs = Math.max(n.lastMs, flow.lastMs);
   }
 
   private dropEmpty(pair: Pair): void {

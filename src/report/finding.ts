@@ -46,3 +46,18 @@ export interface Summary {
   findings: number;
   warnings: string[];
 }
+
+/** Cryptocurrency node peer traffic: not mining, listed only with --nodes. */
+export interface NodeContact {
+  type: 'node';
+  /** The side that opened the connection, and its peer. */
+  host: string;
+  peer: string;
+  peerPort: number;
+  protocol: string;
+  firstSeen: string;
+  lastSeen: string;
+  flows: number;
+  packets: number;
+  bytes: number;
+}

@@ -1,4 +1,4 @@
-import type { Finding, Summary } from './finding';
+import type { Finding, NodeContact, Summary } from './finding';
 
 export const FORMATS = ['jsonl', 'json', 'csv', 'table'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -14,16 +14,16 @@ export function formatForPath(path: string | undefined, isTerminal: boolean): Fo
   return isTerminal ? 'table' : 'jsonl';
 }
 
-export function jsonLine(record: Finding | Summary): string {
+export function jsonLine(record: Finding | NodeContact | Summary): string {
   return JSON.stringify(record) + '\n';
 }
 
-export function renderJsonl(findings: Finding[], summary: Summary): string {
-  return findings.map(jsonLine).join('') + jsonLine(summary);
+export function renderJsonl(findings: Finding[], summary: Summary, nodes: NodeContact[] = []): string {
+  return findings.map(jsonLine).join('') + nodes.map(jsonLine).join('') + jsonLine(summary);
 }
 
-export function renderJson(findings: Finding[], summary: Summary): string {
-  return JSON.stringify({ findings, summary }, null, 2) + '\n';
+export function renderJson(findings: Finding[], summary: Summary, nodes: NodeContact[] = []): string {
+  return JSON.stringify(nodes.length ? { findings, nodes, summary } : { findings, summary }, null, 2) + '\n';
 }
 
 const CSV_COLUMNS: Array<keyof Finding> = [
@@ -70,7 +70,7 @@ function humanRate(h: number | null): string {
 }
 
 /** A readable report for a terminal: one block per finding, then the summary. */
-export function renderTable(findings: Finding[], summary: Summary): string {
+export function renderTable(findings: Finding[], summary: Summary, nodes: NodeContact[] = []): string {
   const out: string[] = [];
   if (findings.length === 0) out.push('No mining-pool connections found.');
   for (const f of findings) {
@@ -92,20 +92,24 @@ export function renderTable(findings: Finding[], summary: Summary): string {
     for (const e of f.evidence) out.push(`       - ${e}`);
     out.push('');
   }
+  if (nodes.length) out.push('Cryptocurrency node peer traffic (not mining):');
+  for (const n of nodes) out.push(`  ${n.host} -> ${n.peer}:${n.peerPort}  ${n.protocol}, ${n.flows} flow(s), ${n.packets} packets, ${humanBytes(n.bytes)}, ${n.firstSeen} .. ${n.lastSeen}`);
+  if (nodes.length) out.push('');
   out.push(`${summary.files} file(s), ${summary.packets} packets, ${humanBytes(summary.bytes)} in ${summary.seconds.toFixed(2)} s; ${summary.findings} finding(s)`);
   for (const w of summary.warnings) out.push(`warning: ${w}`);
   return out.join('\n') + '\n';
 }
 
-export function render(format: Format, findings: Finding[], summary: Summary): string {
+/** The report in `format`; node contacts are listed only when given (scan --nodes). CSV holds findings only. */
+export function render(format: Format, findings: Finding[], summary: Summary, nodes: NodeContact[] = []): string {
   switch (format) {
     case 'jsonl':
-      return renderJsonl(findings, summary);
+      return renderJsonl(findings, summary, nodes);
     case 'json':
-      return renderJson(findings, summary);
+      return renderJson(findings, summary, nodes);
     case 'csv':
       return renderCsv(findings);
     case 'table':
-      return renderTable(findings, summary);
+      return renderTable(findings, summary, nodes);
   }
 }
