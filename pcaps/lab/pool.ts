@@ -16,6 +16,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { keccak256 } from './wallet';
 
 export interface PoolListen {
   port: number;
@@ -42,7 +43,9 @@ function emit(event: string, fields: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ event, t: Date.now(), ...fields })}\n`);
 }
 
-let height = 3_100_000 + Math.floor(Math.random() * 1000);
+let height = 2_500_000 + Math.floor(Math.random() * 1000);
+// The chain tip a solo miner builds on; it changes only when a block is found, as monerod's does.
+let tipHash = randomBytes(32);
 const seedHash = randomBytes(32).toString('hex');
 
 /** 4-byte little-endian compact target as XMRig reads it: difficulty = 0xffffffff / target. */
@@ -65,8 +68,8 @@ function varint(n: number): Buffer {
 }
 
 /** Block header as Monero lays it out: major, minor, timestamp, previous id, nonce. */
-function header(): Buffer {
-  return Buffer.concat([Buffer.from([16, 16]), varint(Math.floor(Date.now() / 1000)), randomBytes(32), Buffer.alloc(4)]);
+function header(major = 16, prev: Buffer = randomBytes(32)): Buffer {
+  return Buffer.concat([Buffer.from([major, major]), varint(Math.floor(Date.now() / 1000)), prev, Buffer.alloc(4)]);
 }
 
 /** A 76-byte hashing blob (header, tree root, transaction count) with the nonce at byte 39. */
@@ -74,32 +77,36 @@ function hashingBlob(): string {
   return Buffer.concat([header(), randomBytes(32), varint(7)]).toString('hex');
 }
 
+// keccak of a miner transaction's empty RingCT base (one 0 byte), as Monero hashes transactions in three parts.
+const RCT_BASE_HASH = keccak256(Buffer.from([0]));
+
 /**
- * A block template shaped like monerod's: header, a coinbase transaction with
- * an 8-byte reserved nonce in its extra, and no other transactions.
+ * A block template as monerod (v0.17, 2021, the era of XMRig 6.16) builds it:
+ * header, a coinbase transaction (one txout_to_key output, tx public key and an
+ * 8-byte reserved extra nonce), no other transactions; and the matching
+ * hashing blob, whose tree root is the coinbase hash.
  */
-function blockTemplate(h: number): { blob: string; reservedOffset: number } {
-  const head = header();
-  const minerTx = Buffer.concat([
+function blockTemplate(h: number): { blob: string; hashing: string; reservedOffset: number } {
+  const head = header(14, tipHash);
+  const prefix = Buffer.concat([
     Buffer.from([2]), // version
     varint(h + 60), // unlock time
     Buffer.from([1, 0xff]), // one input: coinbase
     varint(h),
     Buffer.from([1]), // one output
     varint(600_000_000_000),
-    Buffer.from([3]), // txout_to_tagged_key
+    Buffer.from([2]), // txout_to_key
     randomBytes(32),
-    randomBytes(1), // view tag
-    varint(44), // extra: tx pubkey (33) + nonce tag, length, 8 reserved bytes (11)
+    varint(43), // extra: tx public key (1 + 32), extra nonce (1 + 1 + 8)
     Buffer.from([1]),
     randomBytes(32),
     Buffer.from([2, 8]),
     Buffer.alloc(8),
-    Buffer.from([0]), // RCT type null
   ]);
-  const blob = Buffer.concat([head, minerTx, Buffer.from([0])]);
-  const reservedOffset = head.length + minerTx.length - 1 - 8;
-  return { blob: blob.toString('hex'), reservedOffset };
+  const blob = Buffer.concat([head, prefix, Buffer.from([0]), varint(0)]);
+  const txHash = keccak256(Buffer.concat([keccak256(prefix), RCT_BASE_HASH, Buffer.alloc(32)]));
+  const hashing = Buffer.concat([head, txHash, varint(1)]);
+  return { blob: blob.toString('hex'), hashing: hashing.toString('hex'), reservedOffset: head.length + prefix.length - 8 };
 }
 
 class LineConn {
@@ -240,15 +247,21 @@ function stratumV1(conn: LineConn, cfg: PoolConfig, remote: string): (msg: Recor
 }
 
 /** monerod's RPC as a solo miner uses it: block templates in, blocks out. */
-function daemonRpc(req: IncomingMessage, res: ServerResponse, body: string, remote: string): void {
+function daemonRpc(cfg: PoolConfig, req: IncomingMessage, res: ServerResponse, body: string, remote: string): void {
   const reply = (obj: unknown) => {
     const text = JSON.stringify(obj);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   };
-  emit('http', { remote, method: req.method, url: req.url, body: body.slice(0, 300) });
+  let rpcMethod: unknown;
+  try {
+    rpcMethod = (JSON.parse(body) as { method?: unknown }).method;
+  } catch {
+    /* GET requests have no body */
+  }
+  emit('http', { remote, method: req.method, url: req.url, rpc: rpcMethod, agent: req.headers['user-agent'] });
   if (req.method === 'GET' && (req.url === '/getheight' || req.url === '/get_height')) {
-    return reply({ hash: randomBytes(32).toString('hex'), height, status: 'OK', untrusted: false });
+    return reply({ hash: tipHash.toString('hex'), height, status: 'OK', untrusted: false });
   }
   if (req.method === 'GET' && (req.url === '/getinfo' || req.url === '/get_info')) {
     return reply(info());
@@ -269,20 +282,20 @@ function daemonRpc(req: IncomingMessage, res: ServerResponse, body: string, remo
         id,
         jsonrpc: '2.0',
         result: {
-          blockhashing_blob: hashingBlob(),
+          blockhashing_blob: t.hashing,
           blocktemplate_blob: t.blob,
-          difficulty: 5000,
+          difficulty: cfg.difficulty,
           difficulty_top64: 0,
           expected_reward: 600_000_000_000,
           height,
           next_seed_hash: '',
-          prev_hash: randomBytes(32).toString('hex'),
+          prev_hash: tipHash.toString('hex'),
           reserved_offset: t.reservedOffset,
           seed_hash: seedHash,
           seed_height: height - (height % 2048),
           status: 'OK',
           untrusted: false,
-          wide_difficulty: '0x1388',
+          wide_difficulty: `0x${cfg.difficulty.toString(16)}`,
         },
       });
     }
@@ -290,6 +303,7 @@ function daemonRpc(req: IncomingMessage, res: ServerResponse, body: string, remo
     case 'submitblock':
       emit('submit', { remote, dialect: 'daemon' });
       height++;
+      tipHash = randomBytes(32);
       return reply({ id, jsonrpc: '2.0', result: { block_id: randomBytes(32).toString('hex'), status: 'OK', untrusted: false } });
     case 'get_info':
       return reply({ id, jsonrpc: '2.0', result: info() });
@@ -310,7 +324,7 @@ export function startPool(cfg: PoolConfig): void {
   const http = createHttpServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => daemonRpc(req, res, body, `${req.socket.remoteAddress}:${req.socket.remotePort}`));
+    req.on('end', () => daemonRpc(cfg, req, res, body, `${req.socket.remoteAddress}:${req.socket.remotePort}`));
   });
   // The first bytes tell the dialect: an HTTP verb goes to the RPC server, a JSON line to stratum.
   const onSocket = (sock: Socket) => {

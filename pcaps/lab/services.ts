@@ -71,9 +71,13 @@ export async function startPool(lab: Lab, cfg: PoolConfig, logFile: string): Pro
   return p;
 }
 
-/** tcpdump on the watched host's interface: full snap length, classic pcap, packets written as they come. */
+/**
+ * tcpdump on the watched host's interface: full snap length, classic pcap, packets written as they come.
+ * --immediate-mode matters: without it packets wait in the kernel ring until a block fills or times out,
+ * and a capture stopped early loses them ("14 packets received by filter, 0 captured").
+ */
 export async function startCapture(lab: Lab, file: string, logFile: string): Promise<Proc> {
-  const p = lab.spawn(lab.clientNs, 'tcpdump', ['tcpdump', '-i', 'eth0', '-s', '0', '-U', '-n', '-Z', 'root', '-w', file], {
+  const p = lab.spawn(lab.clientNs, 'tcpdump', ['tcpdump', '-i', 'eth0', '-s', '0', '-U', '--immediate-mode', '-n', '-Z', 'root', '-w', file], {
     timeoutMs: SERVICE_TIMEOUT_MS,
     logFile,
   });
@@ -85,7 +89,10 @@ export async function startCapture(lab: Lab, file: string, logFile: string): Pro
 export async function stopCapture(lab: Lab, p: Proc): Promise<number> {
   await lab.kill(p, 'SIGINT');
   const m = /(\d+) packets? captured/.exec(p.output());
-  return m ? Number(m[1]) : -1;
+  const seen = /(\d+) packets? received by filter/.exec(p.output());
+  if (!m) throw new Error(`tcpdump gave no packet count: ${p.output().slice(-500)}`);
+  if (seen && Number(seen[1]) > Number(m[1])) throw new Error(`tcpdump lost packets: ${p.output().slice(-500)}`);
+  return Number(m[1]);
 }
 
 /** A self-signed certificate made now (never committed). EC keys: quick to make, small on the wire. */
