@@ -29,8 +29,8 @@ export class Ctx {
   /** Current share difficulty, applied to each accepted share. */
   difficulty: number | null = null;
   private rank = 0;
-  /** "<request dir>:<id>" -> method, oldest first; bounded. */
-  private pending = new Map<string, string>();
+  /** "<request dir>:<id>" -> method, oldest first; bounded; created on the first request. */
+  private pending: Map<string, string> | null = null;
 
   constructor(readonly sigs: Signatures) {}
 
@@ -76,17 +76,18 @@ export class Ctx {
   expect(dir: Direction, id: unknown, method: string): void {
     if (id === null || id === undefined || typeof id === 'object') return;
     const key = `${dir}:${String(id)}`;
-    this.pending.delete(key);
-    if (this.pending.size >= MAX_PENDING) {
-      const oldest = this.pending.keys().next().value;
-      if (oldest !== undefined) this.pending.delete(oldest);
+    const pending = (this.pending ??= new Map());
+    pending.delete(key);
+    if (pending.size >= MAX_PENDING) {
+      const oldest = pending.keys().next().value;
+      if (oldest !== undefined) pending.delete(oldest);
     }
-    this.pending.set(key, method);
+    pending.set(key, method);
   }
 
   /** The method of the request answered by a response travelling in `dir`, consumed. */
   answered(dir: Direction, id: unknown): string | undefined {
-    if (id === null || id === undefined || typeof id === 'object') return undefined;
+    if (id === null || id === undefined || typeof id === 'object' || this.pending === null) return undefined;
     const key = `${dir === 0 ? 1 : 0}:${String(id)}`;
     const method = this.pending.get(key);
     if (method !== undefined) this.pending.delete(key);

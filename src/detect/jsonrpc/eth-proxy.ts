@@ -59,6 +59,10 @@ export const ethProxy: Dialect = {
 
   orphan(c, dir, m) {
     // Pools push new work as an unsolicited getWork result (id 0): [header, seed, boundary(, height)].
+    // Unasked, three hashes could be something else (filter changes), so the boundary must look like
+    // one: a share target far below 2^256, i.e. leading zero digits.
+    const r = arr(m.result);
+    if (!r || !/^(0x)?0000/.test(str(r[2]) ?? '') || r[0] === r[1]) return false;
     return work(c, dir, m);
   },
 };

@@ -84,8 +84,9 @@ export function client(c: Ctx, dir: Direction, method: string, m: Msg): void {
     }
     case 'mining.submit': {
       c.submitted();
+      // EIP-1571 puts the job id first ([job, nonce, worker]); a short hex word is not a login.
       const user = str(p[0]);
-      if (user && c.ev.login === null) c.login(user);
+      if (user && c.ev.login === null && !/^[0-9a-f]{1,16}$/i.test(user)) c.login(user);
       c.miner(dir, 'client sent mining.submit (share)');
       return;
     }

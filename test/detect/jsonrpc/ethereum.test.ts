@@ -105,7 +105,7 @@ describe('eth-proxy', () => {
     [0, '{"id":5,"jsonrpc":"2.0","method":"eth_getWork","params":[]}\n'],
     [1, `{"id":5,"jsonrpc":"2.0","result":["${HEADER}","${SEED}","0x0000000112e0be826d694b2e62d01511f12a6061fbaec8bc02357593e70e52ba"]}\n`],
     // Pool pushes new work unasked, with id 0.
-    [1, `{"id":0,"jsonrpc":"2.0","result":["${SEED}","${SEED}","0x0000000112e0be826d694b2e62d01511f12a6061fbaec8bc02357593e70e52ba","0xd9e"]}\n`],
+    [1, `{"id":0,"jsonrpc":"2.0","result":["0x9e1b${HEADER.slice(6)}","${SEED}","0x0000000112e0be826d694b2e62d01511f12a6061fbaec8bc02357593e70e52ba","0xd9e"]}\n`],
     [0, `{"id":4,"jsonrpc":"2.0","method":"eth_submitWork","params":["0xc3ab7e3c2b3b8a9d","${HEADER}","${SEED}"],"worker":"rig2"}\n`],
     [1, '{"id":4,"jsonrpc":"2.0","result":true}\n'],
     [0, `{"id":6,"jsonrpc":"2.0","method":"eth_submitWork","params":["0x0000000000000001","${HEADER}","${SEED}"]}\n`],
@@ -141,5 +141,23 @@ describe('eth-proxy', () => {
     ]);
     expect(r.ev.level).toBe(0);
     expect(r.ev.login).toBeNull();
+  });
+});
+
+describe('guards', () => {
+  test('EIP-1571 submit seen mid-stream does not take the job id for a login', () => {
+    const r = run([[0, line({ id: 3, method: 'mining.submit', params: ['bf0488', '0xc3ab7e3c2b3b8a9d', 'w1'] })]]);
+    expect(r.ev.minerSpoke).toBe(true);
+    expect(r.ev.login).toBeNull();
+  });
+
+  test('an unasked array of three hashes is work only when the third looks like a share boundary', () => {
+    const hashes = { jsonrpc: '2.0', id: 7, result: [HEADER, SEED, '0x8f3b' + HEADER.slice(6)] };
+    expect(run([[1, line(hashes)]]).ev.level).toBe(0);
+    const pushed = { ...hashes, id: 0, result: [HEADER, SEED, '0x00000000ffff' + HEADER.slice(14)] };
+    const r = run([[1, line(pushed)]]);
+    expect(r.ev.protocol).toBe('eth-proxy');
+    expect(r.ev.minerDirection).toBe(0);
+    expect(r.ev.jobs).toBe(1);
   });
 });
