@@ -1,6 +1,7 @@
 import { LEVEL_HIGH, LEVEL_MEDIUM } from '../../../src/detect/evidence';
 import { beamDifficulty, targetDifficulty } from '../../../src/detect/jsonrpc/cryptonote';
 import { JsonRpcSession, MINING, NOT_JSONRPC } from '../../../src/detect/jsonrpc/session';
+import { loadSignatures } from '../../../src/detect/signatures';
 import { bytewise, line, run, sigs, splitAt, Step } from './support';
 
 // XMRig 6.16.0 against a Monero pool; fields and order as XMRig's Client sends them.
@@ -223,5 +224,13 @@ describe('not CryptoNote', () => {
     const more = run(Array.from({ length: 8 }, (_, i) => [0, line({ id: i, method: 'keepalive', params: null })] as Step));
     expect(more.last[0]).toBe(NOT_JSONRPC);
     expect(more.ev.level).toBe(0);
+  });
+});
+
+describe('with the shipped signature data', () => {
+  test('the XMRig agent is named through loadSignatures', () => {
+    const r = run(XMR.slice(0, 2), undefined, new JsonRpcSession(loadSignatures()));
+    expect(r.ev.minerSoftware).toBe('XMRig');
+    expect(r.ev.level).toBe(LEVEL_HIGH);
   });
 });
