@@ -1,4 +1,4 @@
-import { CONFIDENCE_NAMES, LEVEL_LOW, type Confidence } from '../detect/evidence';
+import { CONFIDENCE_NAMES, LEVEL_LOW, type Confidence, type Evidence } from '../detect/evidence';
 import type { DnsLookup } from '../detect/engine';
 import { addressText } from '../flow/address';
 import type { Flow } from '../flow/flow';
@@ -7,26 +7,26 @@ import type { Finding, NodeContact } from './finding';
 /** Protocols that say what the pool and miner spoke, preferred over what only names the pool. */
 const CONTENT_PROTOCOLS = new Set(['stratum-v1', 'ethereum-stratum', 'eth-proxy', 'cryptonote', 'grin', 'beam', 'getwork', 'stratum-v2']);
 
+/** Flow records kept per pair before the oldest are folded together (a miner reconnecting for a year). */
+const MAX_RECORDS = 512;
+
 /** Hashes one unit of share difficulty stands for, by dialect (Bitcoin-style difficulty 1 is 2^32 hashes). */
 function hashesPerDifficulty(protocol: string): number {
   return protocol === 'stratum-v1' || protocol === 'ethereum-stratum' ? 2 ** 32 : 1;
 }
 
-interface Pair {
-  host: string;
-  pool: string | null;
-  poolPort: number | null;
+/** What one flagged flow (or several folded together) contributes to its pair. Plain data: it crosses worker threads. */
+export interface FlowRecord {
+  flows: number;
+  firstMs: number;
+  lastMs: number;
+  packets: number;
+  bytesToPool: number;
+  bytesFromPool: number;
   protocol: string | null;
   level: number;
   domain: string | null;
   poolName: string | null;
-  firstMs: number;
-  lastMs: number;
-  /** Flows already ended and added in. */
-  flows: number;
-  packets: number;
-  bytesToPool: number;
-  bytesFromPool: number;
   login: string | null;
   worker: string | null;
   agent: string | null;
@@ -39,17 +39,60 @@ interface Pair {
   sharesAccepted: number;
   sharesRejected: number;
   acceptedWork: number;
-  evidence: string[];
-  /** Flows still going: counted live, folded in when they end. */
+  notes: string[];
+}
+
+interface Pair {
+  host: string;
+  pool: string;
+  poolPort: number;
+  records: FlowRecord[];
+  /** Flows still going: counted live, recorded when they end. */
   live: Set<Flow>;
 }
 
-function newPair(host: string, pool: string | null, poolPort: number | null, timeMs: number): Pair {
+interface LookupRecord {
+  lookup: DnsLookup;
+  addresses: string[];
+  count: number;
+  lastMs: number;
+}
+
+type NodeRecord = Omit<NodeContact, 'firstSeen' | 'lastSeen'> & { firstMs: number; lastMs: number };
+
+/** Everything an Aggregator holds once its flows have ended: what a worker thread sends back. */
+export interface AggregatorState {
+  pairs: Array<{ host: string; pool: string; poolPort: number; records: FlowRecord[] }>;
+  lookups: Array<[string, LookupRecord]>;
+  nodes: Array<[string, NodeRecord]>;
+}
+
+function recordOf(flow: Flow, ev: Evidence): FlowRecord {
+  const minerIsB = ev.minerDirection === 1;
   return {
-    host, pool, poolPort, protocol: null, level: 0, domain: null, poolName: null, firstMs: timeMs, lastMs: timeMs,
-    flows: 0, packets: 0, bytesToPool: 0, bytesFromPool: 0, login: null, worker: null, agent: null, minerSoftware: null,
-    algorithms: [], coin: null, difficulty: null, jobs: 0, sharesSubmitted: 0, sharesAccepted: 0, sharesRejected: 0,
-    acceptedWork: 0, evidence: [], live: new Set(),
+    flows: 1,
+    firstMs: flow.firstMs,
+    lastMs: flow.lastMs,
+    packets: flow.packets0 + flow.packets1,
+    bytesToPool: minerIsB ? flow.bytes1 : flow.bytes0,
+    bytesFromPool: minerIsB ? flow.bytes0 : flow.bytes1,
+    protocol: ev.protocol,
+    level: ev.level,
+    domain: ev.domain,
+    poolName: ev.poolName,
+    login: ev.login,
+    worker: ev.worker,
+    agent: ev.agent,
+    minerSoftware: ev.minerSoftware,
+    algorithms: [...ev.algorithms],
+    coin: ev.coin,
+    difficulty: ev.difficulty,
+    jobs: ev.jobs,
+    sharesSubmitted: ev.sharesSubmitted,
+    sharesAccepted: ev.sharesAccepted,
+    sharesRejected: ev.sharesRejected,
+    acceptedWork: ev.acceptedWork,
+    notes: [...ev.notes],
   };
 }
 
@@ -58,191 +101,44 @@ function addNote(list: string[], note: string): void {
 }
 
 /**
- * Findings merged per (host, pool address, pool port): every flow between
- * them, and the DNS lookups that named the pool. A flow is tracked live from
- * the moment it is flagged, so a report written mid-capture is current.
+ * Folds records in time order: counts add up, the first flow that told a
+ * name or login gives it, the last difficulty stands. Sorting first makes the
+ * result independent of the order flows ended in, and so of how many worker
+ * threads shared the capture.
  */
-export class Aggregator {
-  private readonly pairs = new Map<string, Pair>();
-  /** Per host and pool domain: lookups not (yet) matched by a connection. */
-  private readonly nodeContacts = new Map<string, NodeContact & { firstMs: number; lastMs: number }>();
-  private readonly lookups = new Map<string, { lookup: DnsLookup; addresses: Set<string>; count: number; lastMs: number }>();
-
-  /** The pair a flow belongs to, host being the miner's side. */
-  private pairOf(flow: Flow): Pair {
-    const minerIsB = flow.evidence?.minerDirection === 1;
-    const host = minerIsB ? addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3) : addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
-    const pool = minerIsB ? addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3) : addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
-    const port = minerIsB ? flow.aPort : flow.bPort;
-    const key = `${host}|${pool}|${port}`;
-    let pair = this.pairs.get(key);
-    if (pair === undefined) {
-      pair = newPair(host, pool, port, flow.firstMs);
-      this.pairs.set(key, pair);
-    }
-    return pair;
+function fold(records: FlowRecord[]): FlowRecord {
+  const sorted = [...records].sort((x, y) => x.firstMs - y.firstMs || x.lastMs - y.lastMs || x.packets - y.packets || x.bytesToPool - y.bytesToPool);
+  const out: FlowRecord = {
+    flows: 0, firstMs: Infinity, lastMs: -Infinity, packets: 0, bytesToPool: 0, bytesFromPool: 0, protocol: null, level: 0,
+    domain: null, poolName: null, login: null, worker: null, agent: null, minerSoftware: null, algorithms: [], coin: null,
+    difficulty: null, jobs: 0, sharesSubmitted: 0, sharesAccepted: 0, sharesRejected: 0, acceptedWork: 0, notes: [],
+  };
+  for (const r of sorted) {
+    out.flows += r.flows;
+    out.firstMs = Math.min(out.firstMs, r.firstMs);
+    out.lastMs = Math.max(out.lastMs, r.lastMs);
+    out.packets += r.packets;
+    out.bytesToPool += r.bytesToPool;
+    out.bytesFromPool += r.bytesFromPool;
+    if (r.protocol !== null && (out.protocol === null || (CONTENT_PROTOCOLS.has(r.protocol) && !CONTENT_PROTOCOLS.has(out.protocol)))) out.protocol = r.protocol;
+    out.level = Math.max(out.level, r.level);
+    out.domain ??= r.domain;
+    out.poolName ??= r.poolName;
+    out.login ??= r.login;
+    out.worker ??= r.worker;
+    out.agent ??= r.agent;
+    out.minerSoftware ??= r.minerSoftware;
+    out.coin ??= r.coin;
+    if (r.difficulty !== null) out.difficulty = r.difficulty;
+    for (const a of r.algorithms) if (out.algorithms.length < 32 && !out.algorithms.includes(a)) out.algorithms.push(a);
+    out.jobs += r.jobs;
+    out.sharesSubmitted += r.sharesSubmitted;
+    out.sharesAccepted += r.sharesAccepted;
+    out.sharesRejected += r.sharesRejected;
+    out.acceptedWork += r.acceptedWork;
+    for (const n of r.notes) addNote(out.notes, n);
   }
-
-  /** A flow was flagged or its evidence grew. Returns the finding as it now stands. */
-  flagged(flow: Flow): Finding {
-    const pair = this.pairOf(flow);
-    // A flow picked up mid-stream may turn round once its direction is known: move it.
-    for (const other of this.pairs.values()) if (other !== pair && other.live.delete(flow) && other.flows === 0 && other.live.size === 0) this.dropEmpty(other);
-    pair.live.add(flow);
-    return this.finding(pair);
-  }
-
-  /** A flow ended: fold it into its pair for good. */
-  ended(flow: Flow): void {
-    const ev = flow.evidence;
-    if (ev === null) return;
-    if (ev.level < LEVEL_LOW) {
-      if (ev.node !== null) this.nodeFlow(flow, ev.node);
-      return;
-    }
-    const pair = this.pairOf(flow);
-    pair.live.delete(flow);
-    this.fold(pair, flow);
-  }
-
-  lookup(l: DnsLookup): void {
-    const key = `${l.host}|${l.domain}`;
-    const seen = this.lookups.get(key);
-    if (seen === undefined) this.lookups.set(key, { lookup: l, addresses: new Set(l.address ? [l.address] : []), count: 1, lastMs: l.timeMs });
-    else {
-      if (l.address !== null && seen.addresses.size < 16) seen.addresses.add(l.address);
-      seen.count++;
-      seen.lastMs = Math.max(seen.lastMs, l.timeMs);
-    }
-  }
-
-  /** Every finding, strongest first. */
-  findings(): Finding[] {
-    const out: Finding[] = [];
-    const domainsSeen = new Set<string>();
-    for (const pair of this.pairs.values()) {
-      const f = this.finding(pair);
-      if (f.domain !== null) domainsSeen.add(`${f.host}|${f.domain}`);
-      out.push(f);
-    }
-    for (const [key, l] of this.lookups) {
-      // A lookup followed by a connection is already told by that finding's domain.
-      if (domainsSeen.has(key)) continue;
-      const lk = l.lookup;
-      const addresses = [...l.addresses];
-      const covered = out.some((f) => f.host === lk.host && f.pool !== null && l.addresses.has(f.pool));
-      if (covered) continue;
-      out.push({
-        type: 'finding', host: lk.host, pool: addresses[0] ?? null, poolPort: null, protocol: 'dns', confidence: 'low',
-        domain: lk.domain, poolName: lk.poolName, firstSeen: iso(lk.timeMs), lastSeen: iso(l.lastMs), flows: 0, packets: 0,
-        bytes: 0, bytesToPool: 0, bytesFromPool: 0, login: null, worker: null, agent: null, minerSoftware: null, algorithms: [],
-        coin: null, difficulty: null, jobs: 0, sharesSubmitted: 0, sharesAccepted: 0, sharesRejected: 0, hashrate: null,
-        evidence: [
-          `looked up pool host ${lk.domain} (${lk.poolName}) ${l.count} time(s) via ${lk.resolver}` +
-            (addresses.length ? `; answered ${addresses.join(', ')}` : '; no answer seen') + '; no connection to it seen',
-        ],
-      });
-    }
-    const rank = (c: Confidence) => (c === 'high' ? 3 : c === 'medium' ? 2 : 1);
-    out.sort((x, y) => rank(y.confidence) - rank(x.confidence) || cmp(x.host, y.host) || cmp(x.pool ?? '', y.pool ?? '') || (x.poolPort ?? 0) - (y.poolPort ?? 0));
-    return out;
-  }
-
-  /** Node peer contacts (opener, peer, port), in the order first seen. */
-  nodes(): NodeContact[] {
-    return [...this.nodeContacts.values()].map(({ firstMs, lastMs, ...n }) => ({ ...n, firstSeen: iso(firstMs), lastSeen: iso(lastMs) }));
-  }
-
-  private nodeFlow(flow: Flow, protocol: string): void {
-    const host = addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
-    const peer = addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
-    const key = `${host}|${peer}|${flow.bPort}`;
-    let n = this.nodeContacts.get(key);
-    if (n === undefined) {
-      n = { type: 'node', host, peer, peerPort: flow.bPort, protocol, firstSeen: '', lastSeen: '', flows: 0, packets: 0, bytes: 0, firstMs: flow.firstMs, lastMs: flow.lastMs };
-      this.nodeContacts.set(key, n);
-    }
-    n.flows++;
-    n.packets += flow.packets0 + flow.packets1;
-    n.bytes += flow.bytes0 + flow.bytes1;
-    n.firstMs = Math.min(n.firstMs, flow.firstMs);
-    n.lastMs = Math.max(n.lastMs, flow.lastMs);
-  }
-
-  private dropEmpty(pair: Pair): void {
-    for (const [k, v] of this.pairs) if (v === pair) this.pairs.delete(k);
-  }
-
-  private fold(pair: Pair, flow: Flow): void {
-    const ev = flow.evidence!;
-    const minerIsB = ev.minerDirection === 1;
-    pair.flows++;
-    pair.packets += flow.packets0 + flow.packets1;
-    pair.bytesToPool += minerIsB ? flow.bytes1 : flow.bytes0;
-    pair.bytesFromPool += minerIsB ? flow.bytes0 : flow.bytes1;
-    pair.firstMs = Math.min(pair.firstMs, flow.firstMs);
-    pair.lastMs = Math.max(pair.lastMs, flow.lastMs);
-    const content = ev.protocol !== null && CONTENT_PROTOCOLS.has(ev.protocol);
-    if (ev.protocol !== null && (pair.protocol === null || (content && !CONTENT_PROTOCOLS.has(pair.protocol)))) pair.protocol = ev.protocol;
-    pair.level = Math.max(pair.level, ev.level);
-    pair.domain ??= ev.domain;
-    pair.poolName ??= ev.poolName;
-    pair.login ??= ev.login;
-    pair.worker ??= ev.worker;
-    pair.agent ??= ev.agent;
-    pair.minerSoftware ??= ev.minerSoftware;
-    pair.coin ??= ev.coin;
-    if (ev.difficulty !== null) pair.difficulty = ev.difficulty;
-    for (const a of ev.algorithms) if (!pair.algorithms.includes(a)) pair.algorithms.push(a);
-    pair.jobs += ev.jobs;
-    pair.sharesSubmitted += ev.sharesSubmitted;
-    pair.sharesAccepted += ev.sharesAccepted;
-    pair.sharesRejected += ev.sharesRejected;
-    pair.acceptedWork += ev.acceptedWork;
-    for (const n of ev.notes) addNote(pair.evidence, n);
-  }
-
-  /** The pair as a finding, with its live flows counted in (without folding them). */
-  private finding(pair: Pair): Finding {
-    let view = pair;
-    if (pair.live.size > 0) {
-      view = { ...pair, algorithms: [...pair.algorithms], evidence: [...pair.evidence], live: new Set() };
-      for (const flow of pair.live) this.fold(view, flow);
-    }
-    const protocol = view.protocol ?? 'tcp';
-    const seconds = (view.lastMs - view.firstMs) / 1000;
-    const hashes = view.acceptedWork * hashesPerDifficulty(protocol);
-    return {
-      type: 'finding',
-      host: view.host,
-      pool: view.pool,
-      poolPort: view.poolPort,
-      protocol,
-      confidence: CONFIDENCE_NAMES[Math.max(LEVEL_LOW, view.level)] as Confidence,
-      domain: view.domain,
-      poolName: view.poolName,
-      firstSeen: iso(view.firstMs),
-      lastSeen: iso(view.lastMs),
-      flows: view.flows,
-      packets: view.packets,
-      bytes: view.bytesToPool + view.bytesFromPool,
-      bytesToPool: view.bytesToPool,
-      bytesFromPool: view.bytesFromPool,
-      login: view.login,
-      worker: view.worker,
-      agent: view.agent,
-      minerSoftware: view.minerSoftware,
-      algorithms: view.algorithms,
-      coin: view.coin,
-      difficulty: view.difficulty,
-      jobs: view.jobs,
-      sharesSubmitted: view.sharesSubmitted,
-      sharesAccepted: view.sharesAccepted,
-      sharesRejected: view.sharesRejected,
-      hashrate: view.sharesAccepted > 0 && seconds > 0 ? Math.round(hashes / seconds) : null,
-      evidence: view.evidence,
-    };
-  }
+  return out;
 }
 
 function iso(ms: number): string {
@@ -253,3 +149,199 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+const RANK: { [c: string]: number } = { high: 3, medium: 2, low: 1 };
+
+/**
+ * Findings merged per (host, pool address, pool port): every flow between
+ * them, and the DNS lookups that named the pool. A flow is tracked live from
+ * the moment it is flagged, so a report written mid-capture is current.
+ */
+export class Aggregator {
+  private readonly pairs = new Map<string, Pair>();
+  /** Per host and pool domain. */
+  private readonly lookups = new Map<string, LookupRecord>();
+  private readonly nodeContacts = new Map<string, NodeRecord>();
+
+  /** A flow was flagged or its evidence grew. Returns the finding as it now stands. */
+  flagged(flow: Flow): Finding {
+    const pair = this.pairOf(flow);
+    // A flow picked up mid-stream may turn round once its direction is known: move it.
+    for (const [key, other] of this.pairs) {
+      if (other !== pair && other.live.delete(flow) && other.records.length === 0 && other.live.size === 0) this.pairs.delete(key);
+    }
+    pair.live.add(flow);
+    return this.finding(pair);
+  }
+
+  /** A flow ended: record it in its pair for good. */
+  ended(flow: Flow): void {
+    const ev = flow.evidence;
+    if (ev === null) return;
+    if (ev.level < LEVEL_LOW) {
+      if (ev.node !== null) this.nodeFlow(flow, ev.node);
+      return;
+    }
+    const pair = this.pairOf(flow);
+    pair.live.delete(flow);
+    pair.records.push(recordOf(flow, ev));
+    if (pair.records.length > MAX_RECORDS) {
+      pair.records.sort((x, y) => x.firstMs - y.firstMs);
+      pair.records.splice(0, MAX_RECORDS / 2, fold(pair.records.slice(0, MAX_RECORDS / 2)));
+    }
+  }
+
+  lookup(l: DnsLookup): void {
+    const key = `${l.host}|${l.domain}`;
+    const seen = this.lookups.get(key);
+    if (seen === undefined) this.lookups.set(key, { lookup: l, addresses: l.address !== null ? [l.address] : [], count: 1, lastMs: l.timeMs });
+    else {
+      if (l.address !== null && seen.addresses.length < 16 && !seen.addresses.includes(l.address)) seen.addresses.push(l.address);
+      seen.count++;
+      seen.lastMs = Math.max(seen.lastMs, l.timeMs);
+    }
+  }
+
+  /** Every finding, strongest first. */
+  findings(): Finding[] {
+    const out: Finding[] = [];
+    const named = new Set<string>();
+    for (const pair of this.pairs.values()) {
+      const f = this.finding(pair);
+      if (f.domain !== null) named.add(`${f.host}|${f.domain}`);
+      out.push(f);
+    }
+    for (const [key, l] of this.lookups) {
+      // A lookup followed by a connection is already told by that finding's domain or address.
+      if (named.has(key)) continue;
+      const lk = l.lookup;
+      if (out.some((f) => f.host === lk.host && f.pool !== null && l.addresses.includes(f.pool))) continue;
+      out.push({
+        type: 'finding', host: lk.host, pool: l.addresses[0] ?? null, poolPort: null, protocol: 'dns', confidence: 'low',
+        domain: lk.domain, poolName: lk.poolName, firstSeen: iso(lk.timeMs), lastSeen: iso(l.lastMs), flows: 0, packets: 0,
+        bytes: 0, bytesToPool: 0, bytesFromPool: 0, login: null, worker: null, agent: null, minerSoftware: null, algorithms: [],
+        coin: null, difficulty: null, jobs: 0, sharesSubmitted: 0, sharesAccepted: 0, sharesRejected: 0, hashrate: null,
+        evidence: [
+          `looked up pool host ${lk.domain} (${lk.poolName}) ${l.count} time(s) via ${lk.resolver}` +
+            (l.addresses.length ? `; answered ${l.addresses.join(', ')}` : '; no answer seen') + '; no connection to it seen',
+        ],
+      });
+    }
+    out.sort((x, y) => RANK[y.confidence] - RANK[x.confidence] || cmp(x.host, y.host) || cmp(x.pool ?? '', y.pool ?? '') || (x.poolPort ?? 0) - (y.poolPort ?? 0) || cmp(x.domain ?? '', y.domain ?? ''));
+    return out;
+  }
+
+  /** Node peer contacts (opener, peer, port). */
+  nodes(): NodeContact[] {
+    return [...this.nodeContacts.values()]
+      .sort((x, y) => x.firstMs - y.firstMs || cmp(x.host, y.host) || cmp(x.peer, y.peer))
+      .map(({ firstMs, lastMs, ...n }) => ({ ...n, firstSeen: iso(firstMs), lastSeen: iso(lastMs) }));
+  }
+
+  /** What this aggregator holds, as plain data; call once every flow has ended. */
+  state(): AggregatorState {
+    return {
+      pairs: [...this.pairs.values()].map(({ host, pool, poolPort, records }) => ({ host, pool, poolPort, records })),
+      lookups: [...this.lookups],
+      nodes: [...this.nodeContacts],
+    };
+  }
+
+  /** Adds another aggregator's state (a worker thread's share of the flows). */
+  merge(state: AggregatorState): void {
+    for (const p of state.pairs) this.pairFor(p.host, p.pool, p.poolPort).records.push(...p.records);
+    for (const [key, l] of state.lookups) {
+      const mine = this.lookups.get(key);
+      if (mine === undefined) this.lookups.set(key, l);
+      else {
+        const [early, late] = l.lookup.timeMs < mine.lookup.timeMs ? [l, mine] : [mine, l];
+        const addresses = [...early.addresses];
+        for (const a of late.addresses) if (addresses.length < 16 && !addresses.includes(a)) addresses.push(a);
+        this.lookups.set(key, { lookup: early.lookup, addresses, count: l.count + mine.count, lastMs: Math.max(l.lastMs, mine.lastMs) });
+      }
+    }
+    for (const [key, n] of state.nodes) {
+      const mine = this.nodeContacts.get(key);
+      if (mine === undefined) this.nodeContacts.set(key, n);
+      else {
+        mine.flows += n.flows;
+        mine.packets += n.packets;
+        mine.bytes += n.bytes;
+        mine.firstMs = Math.min(mine.firstMs, n.firstMs);
+        mine.lastMs = Math.max(mine.lastMs, n.lastMs);
+      }
+    }
+  }
+
+  /** The pair a flow belongs to, host being the miner's side. */
+  private pairOf(flow: Flow): Pair {
+    const minerIsB = flow.evidence?.minerDirection === 1;
+    const a = addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
+    const b = addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
+    return minerIsB ? this.pairFor(b, a, flow.aPort) : this.pairFor(a, b, flow.bPort);
+  }
+
+  private pairFor(host: string, pool: string, poolPort: number): Pair {
+    const key = `${host}|${pool}|${poolPort}`;
+    let pair = this.pairs.get(key);
+    if (pair === undefined) {
+      pair = { host, pool, poolPort, records: [], live: new Set() };
+      this.pairs.set(key, pair);
+    }
+    return pair;
+  }
+
+  private nodeFlow(flow: Flow, protocol: string): void {
+    const host = addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
+    const peer = addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
+    const key = `${host}|${peer}|${flow.bPort}`;
+    let n = this.nodeContacts.get(key);
+    if (n === undefined) {
+      n = { type: 'node', host, peer, peerPort: flow.bPort, protocol, flows: 0, packets: 0, bytes: 0, firstMs: flow.firstMs, lastMs: flow.lastMs };
+      this.nodeContacts.set(key, n);
+    }
+    n.flows++;
+    n.packets += flow.packets0 + flow.packets1;
+    n.bytes += flow.bytes0 + flow.bytes1;
+    n.firstMs = Math.min(n.firstMs, flow.firstMs);
+    n.lastMs = Math.max(n.lastMs, flow.lastMs);
+  }
+
+  /** The pair as a finding, with its live flows counted in. */
+  private finding(pair: Pair): Finding {
+    const records = pair.live.size === 0 ? pair.records : [...pair.records, ...[...pair.live].flatMap((f) => (f.evidence !== null ? [recordOf(f, f.evidence)] : []))];
+    const r = fold(records);
+    const protocol = r.protocol ?? 'tcp';
+    const seconds = (r.lastMs - r.firstMs) / 1000;
+    const hashes = r.acceptedWork * hashesPerDifficulty(protocol);
+    return {
+      type: 'finding',
+      host: pair.host,
+      pool: pair.pool,
+      poolPort: pair.poolPort,
+      protocol,
+      confidence: CONFIDENCE_NAMES[Math.max(LEVEL_LOW, r.level)] as Confidence,
+      domain: r.domain,
+      poolName: r.poolName,
+      firstSeen: iso(r.firstMs),
+      lastSeen: iso(r.lastMs),
+      flows: r.flows,
+      packets: r.packets,
+      bytes: r.bytesToPool + r.bytesFromPool,
+      bytesToPool: r.bytesToPool,
+      bytesFromPool: r.bytesFromPool,
+      login: r.login,
+      worker: r.worker,
+      agent: r.agent,
+      minerSoftware: r.minerSoftware,
+      algorithms: r.algorithms,
+      coin: r.coin,
+      difficulty: r.difficulty,
+      jobs: r.jobs,
+      sharesSubmitted: r.sharesSubmitted,
+      sharesAccepted: r.sharesAccepted,
+      sharesRejected: r.sharesRejected,
+      hashrate: r.sharesAccepted > 0 && seconds > 0 ? Math.round(hashes / seconds) : null,
+      evidence: r.notes,
+    };
+  }
+}
