@@ -11,7 +11,7 @@
  * ({"event":"listening"}, {"event":"submit",...}), which is how the recorder
  * knows how many shares a capture must contain.
  */
-import { createServer as createTcpServer, type Socket } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -351,15 +351,17 @@ export function startPool(cfg: PoolConfig): void {
     });
   };
   let pending = cfg.listen.length;
-  const ready = () => {
-    if (--pending === 0) emit('listening', { ports: cfg.listen.map((l) => l.port) });
-  };
+  const ports: number[] = [];
   for (const l of cfg.listen) {
     const server = l.tls
       ? createTlsServer({ cert: readFileSync(cfg.cert!), key: readFileSync(cfg.key!) }, (s) => onSocket(s))
       : createTcpServer(onSocket);
     server.on('tlsClientError', () => undefined);
-    server.listen(l.port, l.host ?? '0.0.0.0', ready);
+    server.listen(l.port, l.host ?? '0.0.0.0', () => {
+      // Port 0 asks for any free port: report the one bound, in listen order.
+      ports[cfg.listen.indexOf(l)] = (server.address() as AddressInfo).port;
+      if (--pending === 0) emit('listening', { ports });
+    });
   }
 }
 

@@ -104,6 +104,15 @@ interface XmrigScenarioOptions {
   jobIntervalMs?: number;
 }
 
+/**
+ * The report contract's login is the wallet or account and its worker the rig
+ * name: a pool login "wallet.rig" is reported as login "wallet", worker "rig".
+ */
+function splitLogin(raw: string): { login: string; worker?: string } {
+  const dot = raw.indexOf('.');
+  return dot > 0 ? { login: raw.slice(0, dot), worker: raw.slice(dot + 1) } : { login: raw };
+}
+
 /** The algorithm the stand-in hands out: RandomX in light mode needs no 2 GiB dataset and starts in ~1 s. */
 const ALGO = 'rx/0';
 
@@ -156,7 +165,7 @@ function xmrigScenario(o: XmrigScenarioOptions): Scenario {
         domain: o.domain,
       };
       if (!o.tls) {
-        f.login = o.daemon ? user : String(login?.login ?? '');
+        Object.assign(f, splitLogin(o.daemon ? user : String(login?.login ?? '')));
         // Solo mining carries the miner's name in the HTTP User-Agent header instead of a login message.
         f.agent = String((o.daemon ? http.find((h) => h.agent)?.agent : login?.agent) ?? '');
         if (o.rigId) f.worker = o.rigId;
@@ -214,7 +223,7 @@ function clientScenario(o: ClientScenarioOptions): Scenario {
       const shares = count(pool, 'submit');
       if (code !== 0 || shares !== o.shares) throw new Error(`${o.name}: client exit ${code}, ${shares} shares: ${client.output()}`);
       const f: ExpectedFinding = { host: ADDR.client, pool: NAMES[o.domain], poolPort: o.port, protocol: o.tls ? 'tls' : o.dialect, domain: o.domain };
-      if (!o.tls) Object.assign(f, { login: o.login, agent: LAB_CLIENT_AGENT, sharesSubmittedAtLeast: shares });
+      if (!o.tls) Object.assign(f, { ...splitLogin(o.login), agent: LAB_CLIENT_AGENT, sharesSubmittedAtLeast: shares });
       return {
         program: 'poolwatch lab client (pcaps/lab/client.ts)',
         version: '1.0',
@@ -408,8 +417,9 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /** Records one scenario into `outDir/<name>.pcap` and returns its manifest entry. */
-export async function record(s: Scenario, outDir: string, cacheDir: string, workDir: string): Promise<CaptureEntry> {
+export async function record(s: Scenario, outDir: string, cacheDir: string, workDir: string, observe?: (lab: Lab) => void): Promise<CaptureEntry> {
   const lab = new Lab({ mtu: s.mtu, deadlineMs: SERVICE_TIMEOUT_MS + 30_000 });
+  observe?.(lab);
   const dir = join(workDir, `${s.name}-${lab.id}`);
   mkdirSync(dir, { recursive: true });
   mkdirSync(outDir, { recursive: true });
