@@ -4,6 +4,8 @@ import { SignatureError, loadSignatures } from '../detect/signatures';
 import { FORMATS, type Format } from '../report/writers';
 import { LOG_LEVELS, makeLogger } from './log';
 import { EXIT_USAGE, scan } from './scan';
+import { interfaces } from './interfaces';
+import { LIVE_DEFAULTS, live } from './live';
 
 const EXIT_INTERNAL = 1;
 
@@ -53,6 +55,58 @@ export async function main(argv: string[]): Promise<number> {
         );
       },
     )
+    .command(
+      'live',
+      'capture from network interfaces through libpcap and report mining sessions as they start',
+      (y) =>
+        y
+          .option('log-level', { choices: LOG_LEVELS, default: 'info' as const, describe: 'pino log level (logs go to stderr; info shows the periodic capture stats)' })
+          .option('interface', { alias: 'i', type: 'string', array: true, demandOption: true, describe: 'interface to capture on (repeat for several; `poolwatch interfaces` lists them)' })
+          .option('bpf', { type: 'string', describe: 'libpcap (BPF) filter, e.g. "not port 22"' })
+          .option('snaplen', { type: 'number', default: LIVE_DEFAULTS.snaplen, describe: 'most bytes of each packet copied out of libpcap (68..65535)' })
+          .option('buffer-size', { type: 'number', default: LIVE_DEFAULTS.bufferSize, describe: "libpcap's kernel buffer per interface, MiB (each packet takes a 64 KiB slot)" })
+          .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous mode (always on with the cap binding)' })
+          .option('output', { alias: 'o', type: 'string', describe: 'append the JSON-lines stream to FILE (default stdout)' })
+          .option('report', { type: 'string', describe: 'also write the full report to FILE at exit (format from the extension: .jsonl, .json, .csv)' })
+          .option('stats-interval', { type: 'number', default: LIVE_DEFAULTS.statsInterval, describe: 'seconds between capture stats log lines (0: none)' })
+          .option('update-interval', { type: 'number', default: LIVE_DEFAULTS.updateInterval, describe: 'seconds between update lines for findings whose counters grew (0: only when evidence grows)' })
+          .option('alert-cmd', { type: 'string', describe: 'shell command run for each new finding, with its JSON line on stdin' })
+          .option('max-flows', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.maxFlows, describe: 'flows held at once (least recently seen is ended first)' })
+          .option('idle-timeout', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.idleTimeoutMs / 1000, describe: 'seconds without a packet before a flow ends' })
+          .option('inspect-bytes', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.inspectBytes, describe: 'bytes per direction read from an undecided flow' })
+          .example('$0 live -i eth1 -o /var/log/poolwatch.jsonl', 'watch a mirror port; a SIEM shipper tails the file')
+          .example('$0 live -i eth1 -i eth2 --bpf "not port 22"', 'two interfaces, one filter'),
+      (a) => {
+        const log = makeLogger(a.logLevel);
+        work = () => live(
+          {
+            interfaces: a.interface,
+            bpf: a.bpf,
+            snaplen: a.snaplen,
+            bufferSize: a.bufferSize,
+            promisc: a.promisc,
+            output: a.output,
+            report: a.report,
+            statsInterval: a.statsInterval,
+            updateInterval: a.updateInterval,
+            alertCmd: a.alertCmd,
+            signatures: a.signatures,
+            maxFlows: a.maxFlows,
+            idleTimeout: a.idleTimeout,
+            inspectBytes: a.inspectBytes,
+          },
+          log,
+        );
+      },
+    )
+    .command(
+      'interfaces',
+      'list the interfaces libpcap can capture on',
+      (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+      (a) => {
+        work = async () => interfaces(a.json);
+      },
+    )
     .command('signatures', 'signature lists', (y) =>
       y
         .command(
@@ -69,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
         )
         .demandCommand(1, 'name a signatures subcommand: check'),
     )
-    .demandCommand(1, 'name a command: scan, signatures')
+    .demandCommand(1, 'name a command: scan, live, interfaces, signatures')
     .strict()
     .help()
     .alias('help', 'h')
