@@ -85,6 +85,26 @@ export function labAvailable(): { ok: boolean; why: string } {
   return { ok: true, why: '' };
 }
 
+/** Programs the lab runs, and the Debian package each comes from. */
+export const LAB_TOOLS: Record<string, string> = {
+  ip: 'iproute2',
+  dnsmasq: 'dnsmasq-base',
+  tcpdump: 'tcpdump',
+  openssl: 'openssl',
+  ethtool: 'ethtool',
+  curl: 'curl',
+  getent: 'libc-bin',
+  ssh: 'openssh-client',
+  'ssh-keygen': 'openssh-client',
+  sshd: 'openssh-server',
+};
+
+/** Which of the lab's programs are missing, as "program (Debian package)". */
+export function missingTools(names: string[] = Object.keys(LAB_TOOLS)): string[] {
+  const path = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin']);
+  return names.filter((n) => !path.some((d) => existsSync(join(d, n)))).map((n) => `${n} (${LAB_TOOLS[n]})`);
+}
+
 export function listLabNamespaces(): string[] {
   return sh('ip', ['netns', 'list'])
     .split('\n')

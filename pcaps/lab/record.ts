@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { labAvailable } from './netns';
+import { labAvailable, missingTools } from './netns';
 import { SCENARIOS, record, type CaptureEntry } from './scenarios';
 import { packageRoot } from '../../src/paths';
 
@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   }
   const avail = labAvailable();
   if (!avail.ok) throw new Error(`the lab cannot run here: ${avail.why}`);
+  const missing = missingTools();
+  if (missing.length) throw new Error(`the lab needs: ${missing.join(', ')}`);
   const root = packageRoot();
   const outDir = resolve(arg('--out') ?? join(root, 'pcaps', 'real'));
   const cacheDir = resolve(arg('--cache') ?? join(root, 'pcaps', 'lab', '.cache'));

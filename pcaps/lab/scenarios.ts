@@ -360,7 +360,7 @@ export const SCENARIOS: Scenario[] = [
   }),
   xmrigScenario({
     name: 'xmrig-daemon',
-    description: 'XMRig solo mining against a monerod-style node (--daemon) at node.moneroworld.com:18081: HTTP POST /json_rpc get_block_template and submit_block, GET /getheight polls',
+    description: 'XMRig solo mining against a monerod-style node (--daemon) at node.moneroworld.com:18081: a new HTTP connection per call, POST /json_rpc getblocktemplate and submitblock, GET /getheight polled every second, User-Agent XMRig',
     domain: 'node.moneroworld.com',
     port: 18081,
     daemon: true,
