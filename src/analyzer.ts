@@ -12,6 +12,13 @@ export interface AnalyzerOptions {
   maxFlows: number;
   idleTimeoutMs: number;
   inspectBytes: number;
+  /**
+   * Worker-thread sharding: this analyzer owns the flows whose endpoint hash
+   * is `shard` modulo `shards` and skips the rest (but still learns DNS ties
+   * from every answer, since a tie can serve a flow another thread owns).
+   */
+  shard?: number;
+  shards?: number;
   /** Called each time a finding is made or grows (live alerting). */
   onFinding?: (finding: Finding) => void;
 }
@@ -37,8 +44,12 @@ export class Analyzer implements FrameSink {
   private readonly pkt = new Packet();
   private readonly table: FlowTable;
   private readonly engine: DetectionEngine;
+  private readonly shard: number;
+  private readonly shards: number;
 
   constructor(sigs: Signatures, private readonly opts: AnalyzerOptions) {
+    this.shard = opts.shard ?? 0;
+    this.shards = opts.shards ?? 1;
     this.table = new FlowTable({
       maxFlows: opts.maxFlows,
       idleTimeoutMs: opts.idleTimeoutMs,
@@ -57,9 +68,14 @@ export class Analyzer implements FrameSink {
     if (!decodeFrame(frame, p, this.decodeStats)) return;
     if ((p.protocol !== TCP && p.protocol !== UDP) || p.laterFragment) return;
     const now = frameTimeMs(frame);
+    const hash = endpointHash(p);
+    if (this.shards > 1 && hash % this.shards !== this.shard) {
+      if (p.protocol === UDP && p.srcPort === 53) this.engine.tieFromDnsAnswer(p, now);
+      return;
+    }
     const table = this.table;
     table.now = now;
-    const flow = table.lookup(p, endpointHash(p));
+    const flow = table.lookup(p, hash);
     if (table.created) {
       this.flowsSeen++;
       flow.firstMs = now;

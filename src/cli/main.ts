@@ -34,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('max-flows', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.maxFlows, describe: 'flows held at once (least recently seen is ended first)' })
           .option('idle-timeout', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.idleTimeoutMs / 1000, describe: 'seconds without a packet before a flow ends' })
           .option('inspect-bytes', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.inspectBytes, describe: 'bytes per direction read from an undecided flow' })
+          .option('workers', { alias: 'w', type: 'number', default: 1, describe: 'worker threads; flows are sharded between them by a symmetric hash of their endpoints' })
           .option('nodes', { type: 'boolean', default: false, describe: 'also list cryptocurrency node peer traffic (Bitcoin, Monero, Ethereum P2P), which is not mining' })
           .example('$0 scan capture.pcapng', 'report on one capture')
           .example('tcpdump -i eth0 -w - | $0 scan - -o report.jsonl', 'scan from stdin'),
@@ -50,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
             idleTimeout: a.idleTimeout,
             inspectBytes: a.inspectBytes,
             nodes: a.nodes,
+            workers: a.workers,
           },
           log,
         );

@@ -1,11 +1,14 @@
-import { writeFileSync, renameSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import type pino from 'pino';
 import { Analyzer } from '../analyzer';
-import { CaptureFormatError, type CaptureWarning } from '../capture/frame';
-import { expandInputs, readCapture } from '../capture/read';
+import { CaptureFormatError } from '../capture/frame';
+import { expandInputs } from '../capture/read';
 import { loadSignatures } from '../detect/signatures';
-import type { Summary } from '../report/finding';
+import { Aggregator } from '../report/aggregate';
+import type { Finding, NodeContact, Summary } from '../report/finding';
 import { formatForPath, render, type Format } from '../report/writers';
+import { scanInputs, type InputsResult } from '../scan-inputs';
+import { runSharded } from '../shard/run';
 
 export interface ScanArgs {
   paths: string[];
@@ -18,23 +21,24 @@ export interface ScanArgs {
   inspectBytes: number;
   /** List cryptocurrency node peer traffic too. */
   nodes?: boolean;
+  /** Worker threads; flows are sharded between them. */
+  workers?: number;
 }
 
 /** Exit status for a usage error or an input that is not a capture. */
 export const EXIT_USAGE = 2;
 
+interface Outcome {
+  findings: Finding[];
+  nodes: NodeContact[];
+  inputs: InputsResult;
+  packets: number;
+  bytes: number;
+  flows: number;
+}
+
 export async function scan(args: ScanArgs, log: pino.Logger): Promise<number> {
   const started = process.hrtime.bigint();
-  const sigs = loadSignatures(args.signatures);
-  const analyzer = new Analyzer(sigs, { maxFlows: args.maxFlows, idleTimeoutMs: args.idleTimeout * 1000, inspectBytes: args.inspectBytes });
-  const warnings: string[] = [];
-  const warn = (w: CaptureWarning) => {
-    const text = `${w.file}: offset ${w.offset}: ${w.message}`;
-    warnings.push(text);
-    log.warn({ file: w.file, offset: w.offset }, w.message);
-  };
-  let usageError = false;
-  let files = 0;
   let inputs: { path: string; explicit: boolean }[];
   try {
     inputs = args.paths.flatMap((p) => (p === '-' ? [{ path: '-', explicit: true }] : expandInputs([p])));
@@ -43,37 +47,50 @@ export async function scan(args: ScanArgs, log: pino.Logger): Promise<number> {
     log.error(e.message);
     return EXIT_USAGE;
   }
-  for (const input of inputs) {
-    try {
-      const r = await readCapture(input.path, analyzer, warn);
-      files++;
-      log.debug({ file: input.path, packets: r.packets, bytes: r.bytes }, 'read');
-    } catch (e) {
-      if (!(e instanceof CaptureFormatError)) throw e;
-      if (input.explicit) {
-        usageError = true;
-        log.error(e.message);
-        warnings.push(e.message);
-      } else {
-        // Folders hold other files too; say so and go on.
-        warnings.push(`${e.message} (skipped)`);
-        log.info(`${e.message} (skipped)`);
-      }
-    }
+  const sigs = loadSignatures(args.signatures);
+  const options = { maxFlows: args.maxFlows, idleTimeoutMs: args.idleTimeout * 1000, inspectBytes: args.inspectBytes };
+  let workers = Math.max(1, Math.floor(args.workers ?? 1));
+  if (workers > 1 && inputs.some((i) => i.path === '-')) {
+    log.warn('stdin can be read only once: scanning with one worker');
+    workers = 1;
   }
-  const findings = analyzer.finish();
+  let outcome: Outcome;
+  if (workers === 1) {
+    const analyzer = new Analyzer(sigs, options);
+    const result = await scanInputs(inputs, analyzer, (w) => log.warn({ file: w.file, offset: w.offset }, w.message));
+    const findings = analyzer.finish();
+    outcome = { findings, nodes: analyzer.report.nodes(), inputs: result, packets: analyzer.packets, bytes: analyzer.bytes, flows: analyzer.flowsSeen };
+  } else {
+    const shards = await runSharded({ inputs, signatures: args.signatures, options, shards: workers });
+    const merged = new Aggregator();
+    for (const s of shards) merged.merge(s.state);
+    // Every worker read every input: counts and warnings come from one, flows from all.
+    const first = shards[0];
+    for (const w of first.inputs.warnings) log.warn(w);
+    outcome = {
+      findings: merged.findings(),
+      nodes: merged.nodes(),
+      inputs: first.inputs,
+      packets: first.packets,
+      bytes: first.bytes,
+      flows: shards.reduce((n, s) => n + s.flows, 0),
+    };
+  }
+  for (const e of outcome.inputs.errors) log.error(e);
+  if (outcome.inputs.skipped.length > 0) log.info({ skipped: outcome.inputs.skipped }, `${outcome.inputs.skipped.length} file(s) in the folders given are not captures and were skipped`);
   const summary: Summary = {
     type: 'summary',
-    files,
-    packets: analyzer.packets,
-    bytes: analyzer.bytes,
+    files: outcome.inputs.files,
+    packets: outcome.packets,
+    bytes: outcome.bytes,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
-    flows: analyzer.flowsSeen,
-    findings: findings.length,
-    warnings,
+    flows: outcome.flows,
+    findings: outcome.findings.length,
+    warnings: outcome.inputs.warnings,
+    skipped: outcome.inputs.skipped,
   };
   const format = args.format ?? formatForPath(args.output, process.stdout.isTTY === true);
-  const text = render(format, findings, summary, args.nodes ? analyzer.report.nodes() : []);
+  const text = render(format, outcome.findings, summary, args.nodes ? outcome.nodes : []);
   if (args.output !== undefined) {
     // Write beside the target and rename, so a reader never sees half a report.
     const tmp = `${args.output}.tmp-${process.pid}`;
@@ -82,10 +99,8 @@ export async function scan(args: ScanArgs, log: pino.Logger): Promise<number> {
   } else {
     await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
   }
-  log.info({ files, packets: summary.packets, flows: summary.flows, findings: findings.length, seconds: summary.seconds }, 'scan done');
-  if (usageError) return EXIT_USAGE;
-  if (args.exitCode !== undefined && findings.length > 0) return args.exitCode;
+  log.info({ files: summary.files, packets: summary.packets, flows: summary.flows, findings: summary.findings, seconds: summary.seconds, workers }, 'scan done');
+  if (outcome.inputs.usageError) return EXIT_USAGE;
+  if (args.exitCode !== undefined && outcome.findings.length > 0) return args.exitCode;
   return 0;
 }
-
-

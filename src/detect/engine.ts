@@ -107,6 +107,17 @@ export class DetectionEngine {
     if (msg !== null) this.dns(flow, dir, msg);
   }
 
+  /**
+   * A DNS answer on a flow another worker thread owns: only tie its pool
+   * addresses, so flows this thread owns still learn their domain; the owner
+   * records the lookup itself.
+   */
+  tieFromDnsAnswer(p: Packet, nowMs: number): void {
+    this.now = nowMs;
+    const msg = parseDns(p.data, p.payloadOffset, p.payloadOffset + p.payloadLength);
+    if (msg !== null && msg.response) this.tieAnswers(msg);
+  }
+
   /** The flow is over: hand on what reassembly still held. */
   flowEnded(flow: Flow): void {
     const insp = flow.inspector;
@@ -153,6 +164,18 @@ export class DetectionEngine {
     ];
   }
 
+  /** Ties every pool address the answer gives; returns them. */
+  private tieAnswers(msg: DnsMessage): Array<{ name: string; poolName: string; address: string }> {
+    const tied: Array<{ name: string; poolName: string; address: string }> = [];
+    for (const a of addressesByName(msg)) {
+      const pool = this.sigs.matchPoolDomain(a.name);
+      if (pool === null) continue;
+      this.ties.tie(a.address, a.name, pool, a.ttl, this.now);
+      tied.push({ name: a.name, poolName: pool.pool, address: a.address });
+    }
+    return tied;
+  }
+
   private dns(flow: Flow, dir: Direction, msg: DnsMessage): void {
     const fromA = dir === 0;
     const sender = fromA ? addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3) : addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
@@ -164,15 +187,9 @@ export class DetectionEngine {
       }
       return;
     }
-    let answered = false;
-    for (const a of addressesByName(msg)) {
-      const pool = this.sigs.matchPoolDomain(a.name);
-      if (pool === null) continue;
-      answered = true;
-      this.ties.tie(a.address, a.name, pool, a.ttl, this.now);
-      this.events.lookup({ host: receiver, domain: a.name, poolName: pool.pool, address: a.address, resolver: sender, timeMs: this.now });
-    }
-    if (!answered) {
+    const tied = this.tieAnswers(msg);
+    for (const t of tied) this.events.lookup({ host: receiver, domain: t.name, poolName: t.poolName, address: t.address, resolver: sender, timeMs: this.now });
+    if (tied.length === 0) {
       for (const q of msg.questions) {
         const pool = this.sigs.matchPoolDomain(q.name);
         if (pool !== null) this.events.lookup({ host: receiver, domain: q.name, poolName: pool.pool, address: null, resolver: sender, timeMs: this.now });

@@ -45,6 +45,8 @@ export interface Summary {
   flows: number;
   findings: number;
   warnings: string[];
+  /** Files found in folders that are not captures (skipped). */
+  skipped: string[];
 }
 
 /** Cryptocurrency node peer traffic: not mining, listed only with --nodes. */

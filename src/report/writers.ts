@@ -97,6 +97,7 @@ export function renderTable(findings: Finding[], summary: Summary, nodes: NodeCo
   if (nodes.length) out.push('');
   out.push(`${summary.files} file(s), ${summary.packets} packets, ${humanBytes(summary.bytes)} in ${summary.seconds.toFixed(2)} s; ${summary.findings} finding(s)`);
   for (const w of summary.warnings) out.push(`warning: ${w}`);
+  if (summary.skipped.length) out.push(`${summary.skipped.length} file(s) in the folders given are not captures and were skipped`);
   return out.join('\n') + '\n';
 }
 

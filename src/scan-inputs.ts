@@ -1,0 +1,43 @@
+import type { Analyzer } from './analyzer';
+import { CaptureFormatError, type CaptureWarning } from './capture/frame';
+import { readCapture } from './capture/read';
+
+export interface InputsResult {
+  files: number;
+  /** Damage found in captures (file and byte offset), and named inputs that are not captures. */
+  warnings: string[];
+  /** Files a folder walk found that are not captures (notes, scripts): skipped, not an error. */
+  skipped: string[];
+  /** An input named on the command line was not a capture. */
+  usageError: boolean;
+  /** Messages for inputs that could not be read at all. */
+  errors: string[];
+}
+
+/**
+ * Reads every input into one analyzer: a bad record ends its file with a
+ * warning; a file that is not a capture is an error when it was named, and
+ * skipped with a warning when a folder walk found it.
+ */
+export async function scanInputs(inputs: { path: string; explicit: boolean }[], analyzer: Analyzer, onWarning: (w: CaptureWarning) => void): Promise<InputsResult> {
+  const result: InputsResult = { files: 0, warnings: [], skipped: [], usageError: false, errors: [] };
+  for (const input of inputs) {
+    try {
+      await readCapture(input.path, analyzer, (w) => {
+        result.warnings.push(`${w.file}: offset ${w.offset}: ${w.message}`);
+        onWarning(w);
+      });
+      result.files++;
+    } catch (e) {
+      if (!(e instanceof CaptureFormatError)) throw e;
+      if (input.explicit) {
+        result.usageError = true;
+        result.errors.push(e.message);
+        result.warnings.push(e.message);
+      } else {
+        result.skipped.push(input.path);
+      }
+    }
+  }
+  return result;
+}
