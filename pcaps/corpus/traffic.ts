@@ -193,7 +193,8 @@ function rpcPost(host: string, body: string, auth = true): string {
 export const bitcoinRpc: Session = (r, t, v6) => {
   const h = hosts(r, v6);
   const c = conversation(r, h, 8332, t).handshake();
-  for (const method of ['getblockchaininfo', 'getnetworkinfo', 'getbalance', 'getrawmempool']) {
+  // getmininginfo is read-only node monitoring (every node dashboard polls it), not mining.
+  for (const method of ['getblockchaininfo', 'getnetworkinfo', 'getbalance', 'getrawmempool', 'getmininginfo']) {
     c.client(rpcPost(`${h.server}:8332`, JSON.stringify({ jsonrpc: '1.0', id: 'curltest', method, params: [] })));
     c.server(httpResponse(JSON.stringify({ result: { chain: 'main', blocks: 870000 + int(r, 0, 999), difficulty: 1.1e14, mediantime: 1736900000 }, error: null, id: 'curltest' }), 'application/json'));
   }
@@ -409,7 +410,79 @@ export function withExtensions(p: Buffer): Buffer {
   return out;
 }
 
+/** Someone reading about the stratum protocol: a wiki page quoting stratum messages and pool URLs. */
+export const docsPage: Session = (r, t, v6) => {
+  const h = hosts(r, v6);
+  const c = conversation(r, h, 80, t).handshake();
+  c.client(httpGet('/wiki/Stratum_mining_protocol', 'en.bitcoin.example', `Cookie: ${pick(r, COOKIES)}\r\n`));
+  const page =
+    '<html><body><h1>Stratum mining protocol</h1><p>The miner subscribes, authorizes, then receives jobs:</p><pre>\n' +
+    '{"id": 1, "method": "mining.subscribe", "params": []}\n' +
+    '{"id": 1, "result": [[["mining.set_difficulty", "b4b6693b72a50c7116db18d6497cac52"], ["mining.notify", "ae6812eb4cd7735a302a8a9dd95cf71f"]], "08000002", 4], "error": null}\n' +
+    '{"id": 2, "method": "mining.authorize", "params": ["slush.miner1", "password"]}\n' +
+    '{"params": ["bf", "4d16b6f85af6e2198f44ae2a6de67f78487ae5611b77c6c0440b921e00000000"], "id": null, "method": "mining.notify"}\n' +
+    '</pre><p>Pools publish URLs such as stratum+tcp://xmr.nanopool.org:14433 and stratum+ssl://pool.supportxmr.com:443.</p>' +
+    '<p>XMRig logs in with {"method":"login","params":{"login":"WALLET","pass":"x","agent":"XMRig/6.21.0"}}.</p></body></html>';
+  c.server(httpResponse(page));
+  return c.close().frames;
+};
+
+/** A dapp backend subscribed to new blocks over a node's WebSocket JSON-RPC (client frames masked, server frames not). */
+export const websocketRpc: Session = (r, t, v6) => {
+  const h = hosts(r, v6);
+  const c = conversation(r, h, pick(r, [8546, 80]), t).handshake();
+  c.client(`GET / HTTP/1.1\r\nHost: ${h.server}:8546\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  c.server('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n');
+  const frame = (text: string, masked: boolean): Buffer => {
+    const p = Buffer.from(text);
+    const head = p.length < 126 ? Buffer.from([0x81, (masked ? 0x80 : 0) | p.length]) : Buffer.from([0x81, (masked ? 0x80 : 0) | 126, p.length >> 8, p.length & 0xff]);
+    if (!masked) return Buffer.concat([head, p]);
+    const key = randomBytes(r, 4);
+    for (let i = 0; i < p.length; i++) p[i] ^= key[i & 3];
+    return Buffer.concat([head, key, p]);
+  };
+  c.client(frame('{"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newHeads"]}', true));
+  c.server(frame('{"jsonrpc":"2.0","id":1,"result":"0x9cef478923ff08bf67fde6c64013158d"}', false));
+  for (let i = 0; i < int(r, 2, 5); i++) {
+    c.server(frame(`{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"0x9cef478923ff08bf67fde6c64013158d","result":{"number":"0x${(21500000 + i).toString(16)}","hash":"0x${randomBytes(r, 32).toString('hex')}","difficulty":"0x0","nonce":"0x0000000000000000","miner":"0x95222290dd7278aa3ddd389cc1e1d165cc4bafe5"}}}`, false));
+  }
+  return c.close().frames;
+};
+
+/** A browser behind a corporate proxy: CONNECT to ordinary sites, then TLS through the tunnel. */
+export const proxyConnect: Session = (r, t, v6) => {
+  const h = hosts(r, v6);
+  const sni = pick(r, ORDINARY_NAMES);
+  const c = conversation(r, h, pick(r, [3128, 8080]), t).handshake();
+  c.client(`CONNECT ${sni}:443 HTTP/1.1\r\nHost: ${sni}:443\r\nProxy-Connection: keep-alive\r\nUser-Agent: Mozilla/5.0\r\n\r\n`);
+  c.server('HTTP/1.1 200 Connection established\r\n\r\n');
+  c.client(clientHello({ sni, alpn: ['h2'], tls13: true, grease: true }));
+  c.server(Buffer.concat([tlsRecords(serverHelloMessage(true), 16384, 22, 0x0303), tlsRecords(randomBytes(r, 2000), 16384, 23, 0x0303)]));
+  return c.close().frames;
+};
+
+/** TLS to ordinary services that listen on ports pools also use (MinIO on 9000, a Synology on 5001, adb-over-TLS on 5555). */
+export const tlsOnPoolPort: Session = (r, t, v6) => {
+  const h = hosts(r, v6);
+  const [port, sni] = pick(r, [
+    [9000, 'minio.internal.example'],
+    [5555, 'adb.lab.example'],
+    [4444, 'grid.ci.example'],
+    [7777, 'coin-counter.internal.example'],
+    [3333, 'dev.poolsuppliesplus.com'],
+  ] as const);
+  const c = conversation(r, h, port, t).handshake();
+  c.client(clientHello({ sni, alpn: ['http/1.1'], tls13: r() < 0.5 }));
+  c.server(Buffer.concat([tlsRecords(serverHelloMessage(false), 16384, 22, 0x0303), tlsRecords(randomBytes(r, 1500), 16384, 23, 0x0303)]));
+  c.client(tlsRecords(randomBytes(r, 300), 16384, 23, 0x0303));
+  return c.close().frames;
+};
+
 export const ORDINARY_SESSIONS: Array<[string, Session]> = [
+  ['docs-page', docsPage],
+  ['websocket-rpc', websocketRpc],
+  ['proxy-connect', proxyConnect],
+  ['tls-pool-port', tlsOnPoolPort],
   ['web', webBrowsing],
   ['tls', tlsSession],
   ['dns', dnsLookups],

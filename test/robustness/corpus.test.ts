@@ -42,6 +42,28 @@ let realFailed: string | null = null;
 const results = new Map<string, ScanResult>();
 /** Hangs, worker deaths (out of memory): each names its file. */
 const failures: string[] = [];
+/** What Wireshark's capinfos reads from each file it can read: packets, earliest and latest time (text). */
+const wireshark = new Map<string, { packets: number; first: string; last: string }>();
+let capinfosMissing = false;
+
+/** Runs capinfos once over many files (it goes on past files it cannot read). */
+function capinfos(files: string[]): void {
+  const r = spawnSync('capinfos', ['-T', '-M', '-r', '-c', '-a', '-e', '-S', ...files], { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
+  if (r.error !== undefined) {
+    capinfosMissing = true;
+    return;
+  }
+  for (const line of r.stdout.split('\n')) {
+    const [file, packets, first, last] = line.split('\t');
+    if (last !== undefined) wireshark.set(file, { packets: Number(packets), first, last });
+  }
+}
+
+/** "seconds.fraction" text to nanoseconds. */
+function nanos(t: string): bigint {
+  const [sec, frac = ''] = t.split('.');
+  return BigInt(sec) * 1_000_000_000n + BigInt((frac + '000000000').slice(0, 9));
+}
 
 function readRealManifest(dir: string): Expectation[] {
   const lines = fs.readFileSync(path.join(dir, 'manifest.tsv'), 'utf8').trim().split('\n');
@@ -113,6 +135,7 @@ beforeAll(async () => {
   // Two workers share the files: the machine has two cores.
   const all = [...generated, ...real].map((e) => e.path);
   await Promise.all([scanInWorkers(all.filter((_, i) => i % 2 === 0)), scanInWorkers(all.filter((_, i) => i % 2 === 1))]);
+  capinfos([...generated, ...real].filter((e) => (e.kind === 'ordinary' || e.kind === 'mining') && !e.exotic).map((e) => e.path));
 }, 110_000);
 
 afterAll(() => {
@@ -194,6 +217,34 @@ describe('generated corpus', () => {
 
   it('planted miners in unusual wrappings: exactly their one finding each', () => {
     expect(generated.filter((e) => e.kind === 'mining').flatMap(problems)).toEqual([]);
+  });
+
+  it("Wireshark's capinfos reads the same packet count and the same earliest and latest time", () => {
+    if (capinfosMissing) {
+      console.warn('capinfos not installed: cross-check with Wireshark skipped');
+      return;
+    }
+    const out: string[] = [];
+    let compared = 0;
+    for (const e of [...generated, ...real]) {
+      const w = wireshark.get(e.path);
+      const r = results.get(e.path);
+      if (w === undefined || r === undefined) continue;
+      compared++;
+      if (w.packets !== r.packets) out.push(`${e.name}: capinfos ${w.packets} packets, poolwatch ${r.packets}`);
+      // Simple Packet Blocks carry no time (capinfos says n/a). Wireshark takes some version 2.2
+      // files for AIX captures, whose fraction is nanoseconds; libpcap (and poolwatch) read microseconds.
+      if (!/^\d/.test(w.first) || r.first === null || r.last === null || e.name.includes('pcap-2.2')) continue;
+      // capinfos cuts times to the file's display precision (as many digits as it prints).
+      const close = (cap: string, pw: string): boolean => {
+        const digits = (cap.split('.')[1] ?? '').length;
+        const d = nanos(pw) - nanos(cap);
+        return d >= 0n && d < 10n ** BigInt(9 - digits);
+      };
+      if (!close(w.first, r.first) || !close(w.last, r.last)) out.push(`${e.name}: capinfos ${w.first} .. ${w.last}, poolwatch ${r.first} .. ${r.last}`);
+    }
+    expect(out).toEqual([]);
+    expect(compared).toBeGreaterThan(200);
   });
 
   it('each file in bounded time and memory', () => {

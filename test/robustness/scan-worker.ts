@@ -7,7 +7,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { Analyzer, DEFAULT_ANALYZER_OPTIONS } from '../../src/analyzer';
-import { CaptureFormatError, type CaptureWarning } from '../../src/capture/frame';
+import { CaptureFormatError, type CaptureWarning, type Frame, type FrameSink } from '../../src/capture/frame';
 import { readCapture } from '../../src/capture/read';
 import { loadSignatures, type Signatures } from '../../src/detect/signatures';
 
@@ -24,6 +24,31 @@ export interface FoundPair {
   evidence: string[];
 }
 
+/** Earliest and latest frame time seen, as "seconds.nanoseconds" text (exact; a number would round). */
+class TimeSpan implements FrameSink {
+  minSec = Infinity;
+  minNsec = 0;
+  maxSec = -Infinity;
+  maxNsec = 0;
+  constructor(private readonly next: FrameSink) {}
+
+  frame(f: Frame): void {
+    if (f.tsSec < this.minSec || (f.tsSec === this.minSec && f.tsNsec < this.minNsec)) {
+      this.minSec = f.tsSec;
+      this.minNsec = f.tsNsec;
+    }
+    if (f.tsSec > this.maxSec || (f.tsSec === this.maxSec && f.tsNsec > this.maxNsec)) {
+      this.maxSec = f.tsSec;
+      this.maxNsec = f.tsNsec;
+    }
+    this.next.frame(f);
+  }
+
+  text(sec: number, nsec: number): string | null {
+    return Number.isFinite(sec) ? `${sec}.${String(nsec).padStart(9, '0')}` : null;
+  }
+}
+
 export interface ScanResult {
   file: string;
   /** Packets the reader delivered. */
@@ -34,6 +59,9 @@ export interface ScanResult {
   /** Any other exception, with its stack: always a bug. */
   crash: string | null;
   findings: FoundPair[];
+  /** Earliest and latest frame time ("seconds.nanoseconds"), null without frames. */
+  first: string | null;
+  last: string | null;
   ms: number;
   heapMb: number;
 }
@@ -43,13 +71,14 @@ export async function scanOne(file: string, sigs: Signatures): Promise<ScanResul
   // A fresh table per file; the default 262144-flow table costs tens of ms to set up, which over
   // hundreds of small files dominates the run (corpus files hold a few dozen flows each).
   const analyzer = new Analyzer(sigs, { ...DEFAULT_ANALYZER_OPTIONS, maxFlows: 16384 });
+  const span = new TimeSpan(analyzer);
   const warnings: CaptureWarning[] = [];
   let packets = 0;
   let formatError: string | null = null;
   let crash: string | null = null;
   let findings: FoundPair[] = [];
   try {
-    const r = await readCapture(file, analyzer, (w) => warnings.push(w));
+    const r = await readCapture(file, span, (w) => warnings.push(w));
     packets = r.packets;
   } catch (e) {
     if (e instanceof CaptureFormatError) formatError = e.message;
@@ -67,6 +96,8 @@ export async function scanOne(file: string, sigs: Signatures): Promise<ScanResul
     formatError,
     crash,
     findings,
+    first: span.text(span.minSec, span.minNsec),
+    last: span.text(span.maxSec, span.maxNsec),
     ms: Number(process.hrtime.bigint() - started) / 1e6,
     heapMb: process.memoryUsage().heapUsed / 1048576,
   };
