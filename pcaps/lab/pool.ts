@@ -35,6 +35,11 @@ export interface PoolConfig {
   difficulty: number;
   /** Push a new job this often (0: never after the first). */
   jobIntervalMs: number;
+  /**
+   * Variable difficulty, as real pools raise it: after this many accepted
+   * shares in a session, push one new job at `difficulty` (CryptoNote only).
+   */
+  vardiff?: { afterShares: number; difficulty: number };
   /** Extensions announced in the login reply ("keepalive" makes XMRig send keepalived). */
   extensions?: string[];
 }
@@ -138,12 +143,14 @@ class LineConn {
 function cryptonote(conn: LineConn, cfg: PoolConfig, remote: string): (msg: Record<string, unknown>) => void {
   const session = randomBytes(8).toString('hex');
   let jobSeq = 0;
+  let shares = 0;
+  let difficulty = cfg.difficulty;
   let timer: NodeJS.Timeout | undefined;
   const job = () => {
     const j: Record<string, unknown> = {
       blob: hashingBlob(),
       job_id: `${session.slice(0, 6)}${(++jobSeq).toString(16).padStart(4, '0')}`,
-      target: compactTarget(cfg.difficulty),
+      target: compactTarget(difficulty),
       algo: cfg.algo,
       height,
       id: session,
@@ -176,6 +183,11 @@ function cryptonote(conn: LineConn, cfg: PoolConfig, remote: string): (msg: Reco
       case 'submit':
         emit('submit', { remote, dialect: 'cryptonote', job_id: params.job_id, nonce: params.nonce });
         conn.send({ id, jsonrpc: '2.0', error: null, result: { status: 'OK' } });
+        if (cfg.vardiff && ++shares === cfg.vardiff.afterShares) {
+          difficulty = cfg.vardiff.difficulty;
+          conn.send({ jsonrpc: '2.0', method: 'job', params: job() });
+          emit('job', { remote, difficulty });
+        }
         return;
       case 'keepalived':
         emit('keepalived', { remote });

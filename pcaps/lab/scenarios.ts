@@ -102,6 +102,7 @@ interface XmrigScenarioOptions {
   algo?: string;
   difficulty?: number;
   jobIntervalMs?: number;
+  vardiff?: PoolConfig['vardiff'];
 }
 
 /**
@@ -130,6 +131,7 @@ function xmrigScenario(o: XmrigScenarioOptions): Scenario {
         algo: o.algo ?? ALGO,
         difficulty: o.difficulty ?? 5,
         jobIntervalMs: o.jobIntervalMs ?? 2500,
+        vardiff: o.vardiff,
       };
       if (o.tls) Object.assign(cfg, makeCert(dir, o.domain));
       const pool = await startPool(lab, cfg, join(dir, 'pool.log'));
@@ -374,13 +376,13 @@ export const SCENARIOS: Scenario[] = [
   }),
   xmrigScenario({
     name: 'xmrig-keepalive',
-    description: 'XMRig with keepalive (pool option "keepalive": 2, i.e. after 2 s idle instead of the default 60) to pool.supportxmr.com:5555; the pool sends no new jobs and a hard target, so the miner sends keepalived messages',
+    description: 'XMRig with keepalive (pool option "keepalive": 2, i.e. after 2 s idle instead of the default 60) to pool.supportxmr.com:5555; after two shares the pool raises the difficulty out of reach (as vardiff does) and sends no more jobs, so the idle miner sends keepalived messages',
     domain: 'pool.supportxmr.com',
     port: 5555,
     keepalive: 2,
-    difficulty: 60,
     jobIntervalMs: 0,
-    shares: 0,
+    vardiff: { afterShares: 2, difficulty: 10_000_000 },
+    shares: 2,
     keepaliveds: 2,
   }),
   xmrigScenario({

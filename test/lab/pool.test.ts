@@ -82,6 +82,14 @@ test('CryptoNote: login answered with a job, pushed jobs, submits answered', asy
   expect(ev.filter((e) => e.event === 'job').length).toBeGreaterThanOrEqual(1);
 });
 
+test('CryptoNote vardiff: after N shares one job with the raised difficulty, and no timed jobs', async () => {
+  const pool = await startPool({ ...base, jobIntervalMs: 0, vardiff: { afterShares: 2, difficulty: 1000 } });
+  expect(await runClient({ dialect: 'cryptonote', host: '127.0.0.1', port: pool.port, login: '4w', agent: 'a', shares: 3, intervalMs: 60 })).toBe(0);
+  const jobs = pool.events().filter((e) => e.event === 'job');
+  expect(jobs).toHaveLength(1);
+  expect(jobs[0].difficulty).toBe(1000);
+});
+
 test('monerod RPC: a block template whose hashing blob is its header plus the coinbase hash', async () => {
   const pool = await startPool(base);
   const r = (await post(pool.port, { id: 7, jsonrpc: '2.0', method: 'getblocktemplate', params: { wallet_address: '4x', reserve_size: 8 } })).result as Record<string, unknown>;
