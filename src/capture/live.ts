@@ -304,7 +304,8 @@ export function captureChild(cfg: ChildConfig): void {
     if (pos === 0) return;
     const ok = writeAll(1, batch, pos);
     pos = 0;
-    if (!ok) stop();
+    // The reader is gone (the parent died): nothing left to capture for.
+    if (!ok) process.exit(0);
   };
   // Packets come in bursts (cap drains the ring in one go); the batch goes out when the burst ends.
   const onPacket = (nbytes: number, trunc: boolean): void => {
@@ -350,9 +351,26 @@ export function captureChild(cfg: ChildConfig): void {
     return { device: cfg.device, linkType, received, truncated, dropped, ifDropped, state: interfaceState(cfg.device) };
   };
 
+  /**
+   * Stops after what the kernel already holds is delivered: a signal can arrive
+   * with packets still in the ring, so wait until a 20 ms turn brings none
+   * (at most half a second, for a link that never goes quiet).
+   */
   function stop(): void {
     if (stopping) return;
     stopping = true;
+    let seen = -1;
+    let turns = 0;
+    const settle = (): void => {
+      if (received !== seen && turns++ < 25) {
+        seen = received;
+        setTimeout(settle, 20);
+      } else finish();
+    };
+    settle();
+  }
+
+  function finish(): void {
     const last = sampleStats();
     cap.close();
     flush();
