@@ -22,6 +22,10 @@ export function isPcapMagic(head: Buffer): boolean {
   return MAGICS.includes(head.readUInt32LE(0)) || MAGICS.includes(head.readUInt32BE(0));
 }
 
+const LENGTHS_NORMAL = 0;
+const LENGTHS_SWAPPED = 1;
+const LENGTHS_EITHER = 2;
+
 export class PcapParser extends RecordParser {
   private le = true;
   /** Multiplier from the record's fraction field to nanoseconds. */
@@ -31,6 +35,12 @@ export class PcapParser extends RecordParser {
   snapLength = 0;
   versionMajor = 0;
   versionMinor = 0;
+  /**
+   * Where the captured length sits in a record header: before version 2.3 the
+   * two length fields were written the other way round (wire length first),
+   * as libpcap's sf-pcap.c still allows for; 2.3 files may hold either order.
+   */
+  private lengthOrder = LENGTHS_NORMAL;
 
   constructor(source: string, sink: FrameSink, onWarning: (w: CaptureWarning) => void) {
     super(source, sink, onWarning);
@@ -46,6 +56,7 @@ export class PcapParser extends RecordParser {
     if (this.versionMajor !== 2) {
       throw new CaptureFormatError(this.source, `unsupported pcap version ${this.versionMajor}.${this.versionMinor}`);
     }
+    this.lengthOrder = this.versionMinor < 3 ? LENGTHS_SWAPPED : this.versionMinor === 3 ? LENGTHS_EITHER : LENGTHS_NORMAL;
     this.snapLength = this.le ? buf.readUInt32LE(pos + 16) : buf.readUInt32BE(pos + 16);
     // The upper bits of the link-type field carry FCS information, not the type.
     this.linkType = (this.le ? buf.readUInt32LE(pos + 20) : buf.readUInt32BE(pos + 20)) & 0xffff;
@@ -68,8 +79,15 @@ export class PcapParser extends RecordParser {
     const nsPerUnit = this.nsPerUnit;
     const linkType = this.linkType;
     const dv = this.view(buf);
+    const order = this.lengthOrder;
     while (end - pos >= hdr) {
-      const capLength = dv.getUint32(pos + 8, le);
+      let capLength = dv.getUint32(pos + 8, le);
+      let origLength = dv.getUint32(pos + 12, le);
+      if (order !== LENGTHS_NORMAL && (order === LENGTHS_SWAPPED || capLength > origLength)) {
+        const t = capLength;
+        capLength = origLength;
+        origLength = t;
+      }
       if (capLength > PCAP_MAX_CAPLEN) {
         this.stop(base + pos, `record length ${capLength} exceeds ${PCAP_MAX_CAPLEN}: corrupt record`);
         return pos;
@@ -81,7 +99,7 @@ export class PcapParser extends RecordParser {
       }
       frame.tsSec = dv.getUint32(pos, le);
       frame.tsNsec = dv.getUint32(pos + 4, le) * nsPerUnit;
-      frame.origLength = dv.getUint32(pos + 12, le);
+      frame.origLength = origLength;
       frame.data = buf;
       frame.offset = pos + hdr;
       frame.capLength = capLength;

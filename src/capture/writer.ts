@@ -40,8 +40,10 @@ export function writePcap(records: Record[], opts: PcapOptions): Buffer {
     const frac = (r.tsNs % 1_000_000_000n) / unit;
     u32(h, Number(sec), 0);
     u32(h, Number(frac), 4);
-    u32(h, r.data.length, 8);
-    u32(h, r.origLength ?? r.data.length, 12);
+    // Before version 2.3 the wire length came first (libpcap reads such files that way).
+    const swapped = (opts.versionMinor ?? 4) < 3;
+    u32(h, swapped ? (r.origLength ?? r.data.length) : r.data.length, 8);
+    u32(h, swapped ? r.data.length : (r.origLength ?? r.data.length), 12);
     parts.push(h, r.data);
   }
   return Buffer.concat(parts);
