@@ -20,7 +20,7 @@ import { writePcap, writePcapng, type PcapngInterface, type PcapngSection, type 
 import { ether, ethertypeOf, ipv4, udp, type Timed } from '../../test/support/craft';
 import { ciscoHdlc, erspan2, erspan3, gre, loopback, mpls, ppp, pppProtocolOf, pppoe, sll, sll2, vxlan } from '../../test/support/craft-links';
 import { rng } from '../../test/support/craft-protocols';
-import { MINER, MINER6, ORDINARY_SESSIONS, int, miningSession, pick, withExtensions, type Rand } from './traffic';
+import { MINER, MINER6, ORDINARY_SESSIONS, int, miningSession, pick, portScan, withExtensions, type Rand } from './traffic';
 
 export type CorpusKind = 'ordinary' | 'damaged' | 'mining' | 'not-capture';
 
@@ -121,7 +121,9 @@ type Container =
   | 'pcapng-pb'
   | 'pcapng-sections'
   | 'pcapng-ifaces'
-  | 'pcapng-blocks';
+  | 'pcapng-blocks'
+  | 'pcapng-options'
+  | 'pcapng-late-idb';
 
 const CONTAINERS: Container[] = [
   'pcap-le',
@@ -140,6 +142,8 @@ const CONTAINERS: Container[] = [
   'pcapng-sections',
   'pcapng-ifaces',
   'pcapng-blocks',
+  'pcapng-options',
+  'pcapng-late-idb',
 ];
 
 function pad4(n: number): number {
@@ -189,6 +193,133 @@ function otherBlocks(be: boolean): Array<{ type: number; body: Buffer }> {
     { type: 0x7ead0001, body: Buffer.alloc(20, 0x55) },
     { type: 5, body: isb },
   ];
+}
+
+interface RawBlock {
+  type: number;
+  bytes: Buffer;
+  be: boolean;
+}
+
+/** Splits pcapng bytes into blocks, each with the byte order of its section. */
+function blocks(b: Buffer): RawBlock[] {
+  const out: RawBlock[] = [];
+  let be = false;
+  let o = 0;
+  while (o + 12 <= b.length) {
+    if (b.readUInt32LE(o) === 0x0a0d0d0a) be = b.readUInt32BE(o + 8) === 0x1a2b3c4d;
+    const type = be ? b.readUInt32BE(o) : b.readUInt32LE(o);
+    const len = be ? b.readUInt32BE(o + 4) : b.readUInt32LE(o + 4);
+    out.push({ type, bytes: b.subarray(o, o + len), be });
+    o += len;
+  }
+  return out;
+}
+
+function opt(code: number, value: Buffer, be: boolean): Buffer {
+  return Buffer.concat([u16(code, be), u16(value.length, be), value, Buffer.alloc(pad4(value.length) - value.length)]);
+}
+
+function i64(v: bigint, be: boolean): Buffer {
+  const b = Buffer.alloc(8);
+  if (be) b.writeBigInt64BE(v);
+  else b.writeBigInt64LE(v);
+  return b;
+}
+
+/** Splits an options area into [code, value] pairs (up to opt_endofopt). */
+function parseOptions(b: Buffer, be: boolean): Array<[number, Buffer]> {
+  const out: Array<[number, Buffer]> = [];
+  let o = 0;
+  while (o + 4 <= b.length) {
+    const code = be ? b.readUInt16BE(o) : b.readUInt16LE(o);
+    const len = be ? b.readUInt16BE(o + 2) : b.readUInt16LE(o + 2);
+    if (code === 0) break;
+    out.push([code, b.subarray(o + 4, o + 4 + len)]);
+    o += 4 + pad4(len);
+  }
+  return out;
+}
+
+/**
+ * Gives every block the options real tools write (and a few they rarely do):
+ * SHB hardware/OS/application and a real section length, IDB description,
+ * filter, OS, FCS length, if_tsoffset, custom and unknown options, EPB flags,
+ * hash, drop count, packet id, verdict and comments.
+ * Returns the rewritten bytes and the if_tsoffset given to each interface, per section.
+ */
+function decorate(b: Buffer, r: Rand, tsOffset: bigint): Buffer {
+  const out: Buffer[] = [];
+  let sectionStart = -1;
+  let length = 0;
+  const fix = (): void => {
+    // A real section length in the SHB that opened the section (bytes after the SHB).
+    if (sectionStart < 0) return;
+    const shb = out[sectionStart];
+    const be = shb.readUInt32BE(8) === 0x1a2b3c4d;
+    const sectionLength = BigInt(length - shb.length);
+    if (be) shb.writeBigInt64BE(sectionLength, 16);
+    else shb.writeBigInt64LE(sectionLength, 16);
+  };
+  for (const blk of blocks(b)) {
+    const be = blk.be;
+    const body = blk.bytes.subarray(8, blk.bytes.length - 4);
+    let rebuilt: Buffer;
+    if (blk.type === 0x0a0d0d0a) {
+      fix();
+      const opts = [opt(2, Buffer.from('Intel(R) Xeon(R) CPU E5-2680 v4'), be), opt(3, Buffer.from('Linux 6.1.0-18-amd64'), be), opt(4, Buffer.from('Dumpcap (Wireshark) 4.0.17'), be), opt(1, Buffer.from('pool pump controller uplink, coin-op laundry VLAN'), be), opt(0, Buffer.alloc(0), be)];
+      rebuilt = rawBlock(blk.type, Buffer.concat([body.subarray(0, 16), ...opts]), be);
+      sectionStart = out.length;
+      length = 0;
+    } else if (blk.type === 1) {
+      const kept = parseOptions(body.subarray(8), be).filter(([code]) => code === 2 || code === 9);
+      const opts = [
+        ...kept.map(([code, v]) => opt(code, v, be)),
+        opt(3, Buffer.from('Uplink to the pool house'), be),
+        opt(11, Buffer.concat([Buffer.from([0]), Buffer.from('not port 22')]), be),
+        opt(12, Buffer.from('Linux 6.1.0-18-amd64'), be),
+        opt(13, Buffer.from([0]), be),
+        opt(14, i64(tsOffset, be), be),
+        opt(15, Buffer.from('Intel Corporation I350 Gigabit'), be),
+        opt(2988, Buffer.concat([u32(32473, be), Buffer.from('custom string')]), be),
+        opt(0x7123, Buffer.alloc(int(r, 0, 9), 0x42), be),
+        opt(0, Buffer.alloc(0), be),
+      ];
+      rebuilt = rawBlock(1, Buffer.concat([body.subarray(0, 8), ...opts]), be);
+    } else if (blk.type === 6) {
+      const capLength = be ? body.readUInt32BE(12) : body.readUInt32LE(12);
+      const head = body.subarray(0, 20 + pad4(capLength));
+      const opts = [opt(2, u32(r() < 0.5 ? 1 : 2, be), be), opt(3, Buffer.concat([Buffer.from([2]), Buffer.alloc(4, 0x5a)]), be), opt(4, i64(BigInt(int(r, 0, 3)), be), be), opt(5, i64(BigInt(int(r, 1, 1e6)), be), be), opt(7, Buffer.from([0, 1]), be)];
+      if (r() < 0.3) opts.push(opt(1, Buffer.from('retransmission? ask the pool guy'), be));
+      opts.push(opt(0, Buffer.alloc(0), be));
+      rebuilt = rawBlock(6, Buffer.concat([head, ...opts]), be);
+    } else {
+      rebuilt = Buffer.from(blk.bytes);
+    }
+    out.push(rebuilt);
+    length += rebuilt.length;
+  }
+  fix();
+  return Buffer.concat(out);
+}
+
+/** Moves every interface after the first to just before the first packet that uses it (the spec allows IDBs anywhere in a section). */
+function lateInterfaces(b: Buffer): Buffer {
+  const list = blocks(b);
+  const idbs = list.filter((x) => x.type === 1);
+  const rest = list.filter((x) => x.type !== 1 || x === idbs[0]);
+  const out: RawBlock[] = [];
+  let declared = 1;
+  for (const blk of rest) {
+    if (blk.type === 6) {
+      const ifId = blk.be ? blk.bytes.readUInt32BE(8) : blk.bytes.readUInt32LE(8);
+      // Interfaces are numbered in order of their IDBs, so declare them in order up to the one needed.
+      while (declared <= ifId) out.push(idbs[declared++]);
+    }
+    out.push(blk);
+  }
+  while (declared < idbs.length) out.push(idbs[declared++]);
+  return Buffer.concat(out.map((x) => x.bytes));
 }
 
 interface Frames {
@@ -298,10 +429,16 @@ function build(container: Container, f: Frames, r: Rand, keepWhole = false): Bui
       sections = [{ interfaces: ifaces(6), records: recs, bigEndian: be, extraBlocks: otherBlocks(be) }];
       tail = Buffer.concat(otherBlocks(be).map((x) => rawBlock(x.type, x.body, be)));
       break;
+    case 'pcapng-options':
+    case 'pcapng-late-idb':
+      sections = [{ interfaces: ifaces(pick(r, [undefined, 9, 0x80 | 20])), records: recs, bigEndian: be }];
+      break;
     default:
       sections = [{ interfaces: ifaces(undefined), records: recs, bigEndian: be }];
   }
-  const bytes = Buffer.concat([writePcapng(sections), tail]);
+  let bytes: Buffer = Buffer.concat([writePcapng(sections), tail]);
+  if (container === 'pcapng-options') bytes = decorate(bytes, r, BigInt(pick(r, [0, 3600, -86400, 1_000_000])));
+  if (container === 'pcapng-late-idb') bytes = lateInterfaces(bytes);
   return { bytes, packets: recs.length, boundaries: pcapngBoundaries(bytes) };
 }
 
@@ -508,7 +645,8 @@ export function generateCorpus(dir: string, o: CorpusOptions = {}): CorpusFile[]
     const container = CONTAINERS[i % CONTAINERS.length];
     // Walk the links at a different stride from the containers so the pairs vary.
     const link = LINKS[(i * 7 + Math.floor(i / CONTAINERS.length)) % LINKS.length];
-    const links = container === 'pcapng-ifaces' || (container.startsWith('pcapng') && container !== 'pcapng-spb' && r() < 0.3) ? [link, pick(r, LINKS), pick(r, LINKS)] : [link];
+    const many = container === 'pcapng-ifaces' || container === 'pcapng-late-idb' || (container.startsWith('pcapng') && container !== 'pcapng-spb' && r() < 0.3);
+    const links = many ? [link, pick(r, LINKS), pick(r, LINKS)] : [link];
     const mix = ordinaryMix(r, links, BASE_MS + i * 3_600_000, i % ORDINARY_SESSIONS.length, int(r, 2, 6));
     const mods: string[] = [];
     if (r() < 0.2) {
@@ -546,6 +684,41 @@ export function generateCorpus(dir: string, o: CorpusOptions = {}): CorpusFile[]
     put(`damaged/${String(i).padStart(3, '0')}-${container}-${link.name}.${pcapng ? 'pcapng' : 'pcap'}${gz ? '.gz' : ''}`, d.bytes, { kind: 'damaged', ...d.entry });
   }
   put('damaged/empty.pcap', Buffer.alloc(0), { kind: 'damaged', note: 'an empty file', formatError: true });
+  // A capture whose file was preallocated or zero-filled after a crash: a tail of zero bytes.
+  {
+    const r = rng(seed * 11_000_003);
+    const mix = ordinaryMix(r, [LINKS[0]], BASE_MS, 0, 3);
+    const pcap = build('pcap-le', mix.frames, r);
+    const zeros = 4096;
+    // Zero record headers are valid empty records at time 0: read them all, warn about nothing.
+    put('damaged/zero-tail.pcap', Buffer.concat([pcap.bytes, Buffer.alloc(zeros)]), { kind: 'damaged', note: 'pcap with 4 KiB of zeros after the last record', packets: pcap.packets + zeros / 16 });
+    const ng = build('pcapng-le', mix.frames, r);
+    put('damaged/zero-tail.pcapng', Buffer.concat([ng.bytes, Buffer.alloc(zeros)]), { kind: 'damaged', note: 'pcapng with 4 KiB of zeros after the last block', packets: ng.packets, warningOffset: ng.bytes.length });
+  }
+
+  // Stress: many tiny flows, a capture spanning days (flows time out between sessions), odd times.
+  mkdirSync(join(dir, 'stress'), { recursive: true });
+  {
+    const r = rng(seed * 13_000_003);
+    const scan = portScan(r, BASE_MS, 12_000).map((f) => ({ tsNs: f.tsNs, data: LINKS[0].wrap(f.data, r), interfaceId: 0 }));
+    const built = build('pcapng-le', { links: [LINKS[0]], records: scan }, r);
+    put('stress/port-scan-12000.pcapng', built.bytes, { kind: 'ordinary', note: 'SYN scan of 12000 ports: 12000 flows', packets: built.packets });
+
+    const days: Array<Record & { interfaceId: number }> = [];
+    for (let k = 0; k < 24; k++) days.push(...ordinaryMix(r, [LINKS[12]], BASE_MS + k * 7_200_000, k % ORDINARY_SESSIONS.length, 2).frames.records);
+    const long = build('pcap-ns-le', { links: [LINKS[12]], records: days }, r);
+    put('stress/two-days-sll2.pcap', long.bytes, { kind: 'ordinary', note: '24 bursts of ordinary traffic two hours apart', packets: long.packets });
+
+    // Times at the edges: the epoch, the last second a 32-bit pcap field holds, and a jump back between them.
+    const edge = ordinaryMix(r, [LINKS[0]], BASE_MS, 1, 4).frames.records;
+    edge.forEach((x, j) => {
+      x.tsNs = j % 3 === 0 ? BigInt(j) * 1000n : j % 3 === 1 ? 4294967295n * 1_000_000_000n + BigInt(j) * 1000n : x.tsNs;
+    });
+    const e1 = build('pcap-le', { links: [LINKS[0]], records: edge }, r);
+    put('stress/edge-times.pcap', e1.bytes, { kind: 'ordinary', note: 'timestamps at 1970, 2106 and 2025 interleaved', packets: e1.packets });
+    const e2 = build('pcapng-ns', { links: [LINKS[0]], records: edge }, r);
+    put('stress/edge-times.pcapng', e2.bytes, { kind: 'ordinary', note: 'timestamps at 1970, 2106 and 2025 interleaved, ns units', packets: e2.packets });
+  }
   put('damaged/notes.txt', Buffer.from('Captures from the pool-pump controller, see ticket 4411.\n'), { kind: 'not-capture', note: 'a text file among the captures', formatError: true });
 
   // Planted miners in unusual wrappings, each among ordinary traffic: exactly one finding each.

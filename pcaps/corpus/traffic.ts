@@ -5,7 +5,7 @@
  * every day, with the words a careless detector might trip on (coin, pool,
  * login, jsonrpc, a node's RPC, pool ports used by ordinary services).
  */
-import { Conversation, ip, ipv4, ipv6, udp, type Timed } from '../../test/support/craft';
+import { Conversation, ip, ipv4, ipv6, tcp, udp, type Timed } from '../../test/support/craft';
 import { extHeader, fragHeader, ipv6Raw } from '../../test/support/craft-links';
 import { bitcoinMessage, clientHello, dnsMessage, dnsTcp, levinMessage, serverHelloMessage, tlsRecords } from '../../test/support/craft-protocols';
 import { XMRIG_JOB, XMRIG_LOGIN } from '../generate';
@@ -355,6 +355,33 @@ export const download: Session = (r, t, v6) => {
   return out;
 };
 
+/** A download whose server sequence numbers wrap past 2^32 mid-transfer. */
+export const wrappingDownload: Session = (r, t, v6) => {
+  const h = hosts(r, v6);
+  const c = new Conversation({ client: h.client, server: h.server, clientPort: int(r, 32768, 60999), serverPort: pick(r, [80, 8080]), startMs: t, stepMs: 1, link: identity, clientSeq: 0xfffffff0, serverSeq: 0xffff0000 + int(r, 0, 0xff00) });
+  c.handshake().client(httpGet('/backups/pool-heater-firmware.bin', 'updates.example'));
+  c.server(httpResponse(randomBytes(r, int(r, 70_000, 120_000)), 'application/octet-stream'));
+  return c.close().frames;
+};
+
+/** A SYN scan of `ports` ports on one target (a vulnerability scanner in the office): one tiny flow per port. */
+export function portScan(r: Rand, t: number, ports: number): Timed[] {
+  const scanner = '192.168.7.66';
+  const target = `192.168.7.${int(r, 1, 60)}`;
+  const out: Timed[] = [];
+  const ns = (us: number): bigint => BigInt(Math.round(us)) * 1000n;
+  for (let i = 0; i < ports; i++) {
+    const port = 1 + ((i * 7919) % 65535);
+    const sport = 40000 + (i % 20000);
+    const at = t * 1000 + i * 50;
+    out.push({ tsNs: ns(at), data: ip(scanner, target, 6, tcp(scanner, target, sport, port, Buffer.alloc(0), { seq: 0x1000 + i, flags: 'S', window: 1024 })) });
+    const open = port === 22 || port === 80 || port === 443 || port === 3333 || port === 8080;
+    out.push({ tsNs: ns(at + 20), data: ip(target, scanner, 6, tcp(target, scanner, port, sport, Buffer.alloc(0), { seq: open ? 0x9000 : 0, ack: 0x1001 + i, flags: open ? 'SA' : 'RA' })) });
+    if (open) out.push({ tsNs: ns(at + 30), data: ip(scanner, target, 6, tcp(scanner, target, sport, port, Buffer.alloc(0), { seq: 0x1001 + i, flags: 'R' })) });
+  }
+  return out;
+}
+
 /** Chatter: QUIC-like UDP on 443, mDNS, SSDP, syslog, ICMP echo. */
 export const chatter: Session = (r, t, v6) => {
   const h = hosts(r, v6);
@@ -497,6 +524,7 @@ export const ORDINARY_SESSIONS: Array<[string, Session]> = [
   ['monero-levin', moneroLevin],
   ['ssh', ssh],
   ['download', download],
+  ['wrapping-download', wrappingDownload],
   ['chatter', chatter],
   ['fragmented', fragmented],
 ];

@@ -234,7 +234,8 @@ describe('generated corpus', () => {
       if (w.packets !== r.packets) out.push(`${e.name}: capinfos ${w.packets} packets, poolwatch ${r.packets}`);
       // Simple Packet Blocks carry no time (capinfos says n/a). Wireshark takes some version 2.2
       // files for AIX captures, whose fraction is nanoseconds; libpcap (and poolwatch) read microseconds.
-      if (!/^\d/.test(w.first) || r.first === null || r.last === null || e.name.includes('pcap-2.2')) continue;
+      // capinfos also skips zero times when it looks for the earliest, so edge-time files compare counts only.
+      if (!/^\d/.test(w.first) || r.first === null || r.last === null || e.name.includes('pcap-2.2') || e.name.includes('edge-times')) continue;
       // capinfos cuts times to the file's display precision (as many digits as it prints).
       const close = (cap: string, pw: string): boolean => {
         const digits = (cap.split('.')[1] ?? '').length;
