@@ -23,6 +23,8 @@ export interface AnalyzerOptions {
   onFinding?: (finding: Finding) => void;
 }
 
+const DNS_PORT = 53;
+
 export const DEFAULT_ANALYZER_OPTIONS: Omit<AnalyzerOptions, 'onFinding'> = {
   maxFlows: 262144,
   idleTimeoutMs: 10 * 60 * 1000,
@@ -57,7 +59,9 @@ export class Analyzer implements FrameSink {
     });
     this.engine = new DetectionEngine(sigs, { inspectBytes: opts.inspectBytes }, {
       flagged: (flow) => this.flagged(flow),
-      lookup: (l: DnsLookup) => this.report.lookup(l),
+      lookup: (l: DnsLookup, flow: Flow) => {
+        if (this.owns(flow.hash)) this.report.lookup(l);
+      },
     });
   }
 
@@ -69,15 +73,14 @@ export class Analyzer implements FrameSink {
     if ((p.protocol !== TCP && p.protocol !== UDP) || p.laterFragment) return;
     const now = frameTimeMs(frame);
     const hash = endpointHash(p);
-    if (this.shards > 1 && hash % this.shards !== this.shard) {
-      if (p.protocol === UDP && p.srcPort === 53) this.engine.tieFromDnsAnswer(p, now);
-      return;
-    }
+    // Every shard follows DNS (over UDP and TCP) so that answers tie addresses for flows
+    // any shard owns; only the DNS flow's owner reports its lookups.
+    if (this.shards > 1 && hash % this.shards !== this.shard && p.srcPort !== DNS_PORT && p.dstPort !== DNS_PORT) return;
     const table = this.table;
     table.now = now;
     const flow = table.lookup(p, hash);
     if (table.created) {
-      this.flowsSeen++;
+      if (this.owns(hash)) this.flowsSeen++;
       flow.firstMs = now;
       this.engine.flowStarted(flow, now);
     }
@@ -103,6 +106,10 @@ export class Analyzer implements FrameSink {
 
   get flowCount(): number {
     return this.table.size;
+  }
+
+  private owns(hash: number): boolean {
+    return this.shards === 1 || hash % this.shards === this.shard;
   }
 
   private flagged(flow: Flow): void {

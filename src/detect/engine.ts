@@ -29,12 +29,14 @@ export interface DnsLookup {
   address: string | null;
   resolver: string;
   timeMs: number;
+  /** DNS message id: a question and its answer (and each address in it) share it, so they count as one lookup. */
+  id: number;
 }
 
 export interface DetectionEvents {
   /** A flow's evidence first reached a finding, or grew (called again as it does). */
   flagged(flow: Flow): void;
-  lookup(lookup: DnsLookup): void;
+  lookup(lookup: DnsLookup, flow: Flow): void;
 }
 
 const DNS_PORT = 53;
@@ -107,17 +109,6 @@ export class DetectionEngine {
     if (msg !== null) this.dns(flow, dir, msg);
   }
 
-  /**
-   * A DNS answer on a flow another worker thread owns: only tie its pool
-   * addresses, so flows this thread owns still learn their domain; the owner
-   * records the lookup itself.
-   */
-  tieFromDnsAnswer(p: Packet, nowMs: number): void {
-    this.now = nowMs;
-    const msg = parseDns(p.data, p.payloadOffset, p.payloadOffset + p.payloadLength);
-    if (msg !== null && msg.response) this.tieAnswers(msg);
-  }
-
   /** The flow is over: hand on what reassembly still held. */
   flowEnded(flow: Flow): void {
     const insp = flow.inspector;
@@ -133,6 +124,8 @@ export class DetectionEngine {
   private settle(flow: Flow, insp: FlowInspector, levelBefore: number, notesBefore: number): void {
     const ev = insp.evidence;
     if (ev.level >= LEVEL_LOW && (flow.state === UNDECIDED || ev.level > levelBefore || ev.notes.length > notesBefore)) {
+      // Content can name the pool host (a Zcash subscribe, an EIP-1571 hello, a getwork Host) without saying whose it is.
+      if (ev.domain !== null && ev.poolName === null) ev.poolName = this.sigs.matchPoolDomain(ev.domain)?.pool ?? null;
       flow.state = MINING;
       this.events.flagged(flow);
     } else if (ev.level === 0 && flow.state === MINING) {
@@ -183,16 +176,16 @@ export class DetectionEngine {
     if (!msg.response) {
       for (const q of msg.questions) {
         const pool = this.sigs.matchPoolDomain(q.name);
-        if (pool !== null) this.events.lookup({ host: sender, domain: q.name, poolName: pool.pool, address: null, resolver: receiver, timeMs: this.now });
+        if (pool !== null) this.events.lookup({ host: sender, domain: q.name, poolName: pool.pool, address: null, resolver: receiver, timeMs: this.now, id: msg.id }, flow);
       }
       return;
     }
     const tied = this.tieAnswers(msg);
-    for (const t of tied) this.events.lookup({ host: receiver, domain: t.name, poolName: t.poolName, address: t.address, resolver: sender, timeMs: this.now });
+    for (const t of tied) this.events.lookup({ host: receiver, domain: t.name, poolName: t.poolName, address: t.address, resolver: sender, timeMs: this.now, id: msg.id }, flow);
     if (tied.length === 0) {
       for (const q of msg.questions) {
         const pool = this.sigs.matchPoolDomain(q.name);
-        if (pool !== null) this.events.lookup({ host: receiver, domain: q.name, poolName: pool.pool, address: null, resolver: sender, timeMs: this.now });
+        if (pool !== null) this.events.lookup({ host: receiver, domain: q.name, poolName: pool.pool, address: null, resolver: sender, timeMs: this.now, id: msg.id }, flow);
       }
     }
   }
