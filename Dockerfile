@@ -16,11 +16,17 @@ RUN npx tsc -p . && npm prune --omit=dev
 
 # Run: only the runtime library, the compiled code and the signatures, as a non-root user.
 FROM node:20-bookworm-slim
+# Live capture: libpcap runs in a capture process started from a copy of node that carries
+# the file capability cap_net_raw (promiscuous mode needs nothing more), so the unprivileged
+# user can capture when the container is given NET_RAW. The main node binary carries none:
+# the kernel refuses to start a binary whose file capabilities the container's bounding set
+# lacks (execve fails with EPERM), which would break even `scan` under --cap-drop ALL.
 RUN apt-get update && apt-get install -y --no-install-recommends libpcap0.8 libcap2-bin tini \
     && rm -rf /var/lib/apt/lists/* \
-    # Live capture needs CAP_NET_RAW (and NET_ADMIN for promiscuous mode); granting them to
-    # the node binary lets the unprivileged user capture when the container is given them.
-    && setcap cap_net_raw,cap_net_admin+eip "$(readlink -f "$(command -v node)")"
+    && cp "$(readlink -f "$(command -v node)")" /usr/local/bin/node-capture \
+    && setcap cap_net_raw+ep /usr/local/bin/node-capture \
+    && getcap /usr/local/bin/node-capture | grep -q cap_net_raw
+ENV POOLWATCH_CAPTURE_NODE=/usr/local/bin/node-capture
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
