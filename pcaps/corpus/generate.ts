@@ -379,16 +379,8 @@ function build(container: Container, f: Frames, r: Rand, keepWhole = false): Bui
       versionMinor: container === 'pcap-2.2' ? 2 : 4,
       snapLength,
     });
-    const boundaries = pcapBoundaries(records);
-    // Before 2.3 the two length fields came the other way round (libpcap swaps them back when reading).
-    if (container === 'pcap-2.2') {
-      for (const at of boundaries.slice(0, -1)) {
-        const a = bytes.readUInt32LE(at + 8);
-        bytes.writeUInt32LE(bytes.readUInt32LE(at + 12), at + 8);
-        bytes.writeUInt32LE(a, at + 12);
-      }
-    }
-    return { bytes, packets: records.length, boundaries };
+    // (For 2.2 the writer puts the wire length first, as files before 2.3 did.)
+    return { bytes, packets: records.length, boundaries: pcapBoundaries(records) };
   }
   const be = container === 'pcapng-be' || (container !== 'pcapng-le' && r() < 0.3);
   const ifaces = (tsresol: number | undefined): PcapngInterface[] => f.links.map((l, i) => ({ linkType: l.linkType & 0xffff, tsresol, name: i === 0 ? 'eth0' : `if${i}`, snapLength: 262144 }));

@@ -505,7 +505,46 @@ export const tlsOnPoolPort: Session = (r, t, v6) => {
   return c.close().frames;
 };
 
+/** Kodi's JSON-RPC over raw TCP (9090): requests, answers and server-pushed notifications, no newlines between them. */
+export const kodi: Session = (r, t, v6) => {
+  const h = hosts(r, v6);
+  const c = conversation(r, h, 9090, t).handshake();
+  c.client('{"jsonrpc":"2.0","method":"JSONRPC.Ping","id":1}');
+  c.server('{"id":1,"jsonrpc":"2.0","result":"pong"}');
+  c.client('{"jsonrpc":"2.0","method":"Player.GetActivePlayers","id":"players"}');
+  c.server('{"id":"players","jsonrpc":"2.0","result":[{"playerid":1,"playertype":"internal","type":"video"}]}');
+  c.server('{"jsonrpc":"2.0","method":"Player.OnPlay","params":{"data":{"item":{"id":42,"type":"movie"},"player":{"playerid":1,"speed":1}},"sender":"xbmc"}}');
+  c.server('{"jsonrpc":"2.0","method":"Player.OnPause","params":{"data":{"item":{"id":42,"type":"movie"},"player":{"playerid":1,"speed":0}},"sender":"xbmc"}}');
+  return c.close().frames;
+};
+
+/** A Monero wallet talking to its own wallet RPC and node RPC (balances, heights), and a Grin wallet's owner API. */
+export const walletRpc: Session = (r, t, v6) => {
+  const h = hosts(r, v6);
+  const which = int(r, 0, 2);
+  const port = [18082, 18081, 3420][which];
+  const c = conversation(r, h, port, t).handshake();
+  const post = (path: string, body: string): string => `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  if (which === 0) {
+    c.client(post('/json_rpc', '{"jsonrpc":"2.0","id":"0","method":"get_balance","params":{"account_index":0}}'));
+    c.server(httpResponse('{"id":"0","jsonrpc":"2.0","result":{"balance":157443303037455077,"unlocked_balance":157360317826255077,"multisig_import_needed":false}}', 'application/json'));
+    c.client(post('/json_rpc', '{"jsonrpc":"2.0","id":"1","method":"get_address","params":{"account_index":0}}'));
+    c.server(httpResponse('{"id":"1","jsonrpc":"2.0","result":{"address":"55LTR8KniP4LQGJSPtbYDacR7dz8RBFnsfAKMaMuwUNYX6aQbBcovzDPyrQF9KXF9tVU6Xk3K8no1BywnJX6GvZX8yJsXvt"}}', 'application/json'));
+  } else if (which === 1) {
+    c.client(post('/json_rpc', '{"jsonrpc":"2.0","id":"0","method":"get_info"}'));
+    c.server(httpResponse('{"id":"0","jsonrpc":"2.0","result":{"height":3312345,"difficulty":412345678901,"target":120,"tx_pool_size":31,"status":"OK","synchronized":true}}', 'application/json'));
+    c.client(post('/get_height', '{}'));
+    c.server(httpResponse('{"height":3312345,"status":"OK","untrusted":false}', 'application/json'));
+  } else {
+    c.client(post('/v3/owner', '{"jsonrpc":"2.0","method":"retrieve_summary_info","params":{"token":"d202964900000000","refresh_from_node":true,"minimum_confirmations":1},"id":1}'));
+    c.server(httpResponse('{"id":1,"jsonrpc":"2.0","result":{"Ok":[true,{"amount_awaiting_confirmation":"0","last_confirmed_height":"2345678","total":"12500000000"}]}}', 'application/json'));
+  }
+  return c.close().frames;
+};
+
 export const ORDINARY_SESSIONS: Array<[string, Session]> = [
+  ['kodi', kodi],
+  ['wallet-rpc', walletRpc],
   ['docs-page', docsPage],
   ['websocket-rpc', websocketRpc],
   ['proxy-connect', proxyConnect],

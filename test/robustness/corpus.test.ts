@@ -155,6 +155,7 @@ function problems(e: Expectation): string[] {
     out.push(`${e.name} (${e.note}): ${what} [${describeResult(r)}]`);
   };
   if (r.crash !== null) bad(`exception: ${r.crash}`);
+  if (r.chunkMismatch !== null) bad(`read differs with another chunk size: ${r.chunkMismatch}`);
   if (e.kind !== 'mining' && r.findings.length > 0) bad(`false finding(s): ${JSON.stringify(r.findings)}`);
   for (const w of r.warnings) if (w.file !== e.path) bad(`warning names ${w.file}`);
   if (e.exotic) return out;

@@ -5,6 +5,7 @@
  * every finding is tied to the file that made it. Also usable as a plain
  * module: scanOne() is what the worker runs per file.
  */
+import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { Analyzer, DEFAULT_ANALYZER_OPTIONS } from '../../src/analyzer';
 import { CaptureFormatError, type CaptureWarning, type Frame, type FrameSink } from '../../src/capture/frame';
@@ -49,6 +50,49 @@ class TimeSpan implements FrameSink {
   }
 }
 
+/** Digest of every delivered frame (bytes, lengths, link type, time, offset): two reads of one file must agree. */
+class Digest implements FrameSink {
+  private readonly hash = createHash('sha1');
+  private readonly head = Buffer.alloc(28);
+  packets = 0;
+
+  frame(f: Frame): void {
+    const h = this.head;
+    h.writeUInt32LE(f.capLength, 0);
+    h.writeUInt32LE(f.origLength >>> 0, 4);
+    h.writeUInt32LE(f.linkType >>> 0, 8);
+    h.writeDoubleLE(f.tsSec, 12);
+    h.writeUInt32LE(f.tsNsec >>> 0, 20);
+    h.writeUInt32LE(f.fileOffset >>> 0, 24);
+    this.hash.update(h);
+    this.hash.update(f.data.subarray(f.offset, f.offset + f.capLength));
+    this.packets++;
+  }
+
+  hex(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+/** Reads `file` twice, with the default chunk and with a tiny one, and says how the two differ (null when they agree). */
+async function chunkDisagreement(file: string): Promise<string | null> {
+  const read = async (chunkSize?: number): Promise<string> => {
+    const d = new Digest();
+    const warnings: string[] = [];
+    let error = '';
+    try {
+      await readCapture(file, d, (w) => warnings.push(`${w.offset}: ${w.message}`), { chunkSize });
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+    }
+    return `${d.packets} packets, digest ${d.hex()}, warnings ${JSON.stringify(warnings)}, error ${error}`;
+  };
+  const whole = await read();
+  // A size that is no multiple of any record or block length, so records straddle every refill.
+  const small = await read(97);
+  return whole === small ? null : `default chunk: ${whole}; 97-byte chunks: ${small}`;
+}
+
 export interface ScanResult {
   file: string;
   /** Packets the reader delivered. */
@@ -59,6 +103,8 @@ export interface ScanResult {
   /** Any other exception, with its stack: always a bug. */
   crash: string | null;
   findings: FoundPair[];
+  /** Reading with 97-byte chunks gave other frames or warnings than the default chunk. */
+  chunkMismatch: string | null;
   /** Earliest and latest frame time ("seconds.nanoseconds"), null without frames. */
   first: string | null;
   last: string | null;
@@ -89,16 +135,24 @@ export async function scanOne(file: string, sigs: Signatures): Promise<ScanResul
   } catch (e) {
     crash ??= `finish: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
   }
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  let chunkMismatch: string | null = null;
+  try {
+    chunkMismatch = await chunkDisagreement(file);
+  } catch (e) {
+    crash ??= `second read: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+  }
   return {
     file,
     packets,
+    chunkMismatch,
     warnings,
     formatError,
     crash,
     findings,
     first: span.text(span.minSec, span.minNsec),
     last: span.text(span.maxSec, span.maxNsec),
-    ms: Number(process.hrtime.bigint() - started) / 1e6,
+    ms,
     heapMb: process.memoryUsage().heapUsed / 1048576,
   };
 }
