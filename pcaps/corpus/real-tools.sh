@@ -15,7 +15,7 @@ set -uo pipefail
 
 out=${1:?usage: real-tools.sh OUTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
-for t in tcpdump dumpcap editcap mergecap capinfos python3 openssl curl unshare ip; do
+for t in tcpdump dumpcap editcap mergecap capinfos tshark python3 openssl curl unshare ip; do
   command -v "$t" >/dev/null 2>&1 || { echo "real-tools: $t not installed, skipping real tool captures" >&2; exit 3; }
 done
 if [ "${PW_REAL_TOOLS_NETNS:-}" != 1 ]; then
@@ -121,6 +121,9 @@ mergecap -F pcapng -w "$v/merged-eth-sll2.pcapng" "$c/lo-eth.pcap" "$c/any-sll2.
 editcap -t -7200 "$c/lo-eth-nsec.pcap" "$work/earlier.pcap"
 mergecap -a -F pcap -w "$v/concatenated-unordered.pcap" "$c/lo-eth.pcap" "$work/earlier.pcap"
 mergecap -a -F pcapng -w "$v/concatenated-mixed-links.pcapng" "$c/dumpcap-lo.pcapng" "$c/any-sll.pcap" "$c/lo-eth-nsec.pcap"
+editcap -a '3:pool party saturday' -a '7:coin laundry' "$c/dumpcap-lo.pcapng" "$v/dumpcap-lo-comments.pcapng"
+tshark -r "$c/any-sll2.pcap" -F pcapng -w "$v/any-sll2-by-tshark.pcapng" 2>/dev/null
+tshark -r "$c/lo-eth.pcap" -Y 'tcp.port == 4433 or udp' -F pcap -w "$v/lo-eth-tls-and-udp.pcap" 2>/dev/null
 gzip -c "$c/dumpcap-two-ifaces.pcapng" >"$v/dumpcap-two-ifaces.pcapng.gz"
 gzip -c "$c/lo-eth.pcap" >"$v/lo-eth.pcap.gz"
 # Formats of the old pcap variants: poolwatch may read them or refuse them, but must not crash.

@@ -348,5 +348,11 @@ describe('the CLI over the corpus', () => {
     expect(r.status).toBe(0);
     const f = lines(r.stdout).filter((l) => l.type === 'finding');
     expect(f.map((l) => `${l.host} -> ${l.pool}:${l.poolPort}`)).toEqual(['10.1.2.3 -> 198.51.100.7:3333']);
+
+    // gzip through stdin, as in `zcat`-less pipelines: `cat capture.pcapng.gz | poolwatch scan -`.
+    r = run(['scan', '-', '--format', 'jsonl'], fs.readFileSync(gz.path));
+    noStack(r.stderr);
+    expect(r.status).toBe(0);
+    expect(lines(r.stdout).filter((l) => l.type === 'finding')).toHaveLength(1);
   }, 60_000);
 });
