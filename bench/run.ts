@@ -35,6 +35,8 @@ interface Options {
   tools: string[] | null;
   gate: boolean;
   poolwatch: string[];
+  /** This build's CLI module, when poolwatch is not given on the command line. */
+  poolwatchMain: string | null;
 }
 
 function defaultPoolwatch(root: string): string[] {
@@ -62,6 +64,7 @@ function parseOptions(argv: string[], root: string): Options {
     tools: value('--tools')?.split(',') ?? null,
     gate: argv.includes('--no-gate') ? false : quick || argv.includes('--gate'),
     poolwatch: pw !== undefined ? pw.split(' ').filter((x) => x !== '') : defaultPoolwatch(root),
+    poolwatchMain: pw !== undefined ? null : path.join(__dirname, '..', 'src', 'cli', 'main.js'),
   };
 }
 
@@ -148,18 +151,33 @@ function runTool(t: Tool, file: string): { usage: Usage; out: string } {
   return { usage, out };
 }
 
-/** poolwatch on each source capture alone: what every embedded copy must reproduce. */
-function sourceFindings(pw: string[], root: string, manifests: Manifest[]): Map<string, Finding[]> {
-  const files = new Set<string>();
-  for (const m of manifests) for (const e of m.embeds) files.add(e.source);
-  const result = new Map<string, Finding[]>();
-  for (const f of files) {
-    const out = scratch('source.jsonl');
-    const r = spawnSync(pw[0], [...pw.slice(1), 'scan', path.join(root, f), '--format', 'jsonl', '-o', out], { encoding: 'utf8', timeout: 120_000 });
-    if (r.status !== 0) throw new Error(`poolwatch on source ${f} exited ${r.status}: ${r.stderr}`);
-    result.set(f, parseReport(fs.readFileSync(out, 'utf8')).findings);
-    fs.rmSync(out, { force: true });
+/**
+ * poolwatch on each source capture alone: what every embedded copy must
+ * reproduce. With this build's CLI, all sources go through one process
+ * (main() called once per file, exactly as the command line would), which
+ * saves a Node start-up per source.
+ */
+function sourceFindings(o: Options, root: string, manifests: Manifest[]): Map<string, Finding[]> {
+  const files = [...new Set(manifests.flatMap((m) => m.embeds.map((e) => e.source)))];
+  const outs = files.map((_, i) => scratch(`source-${i}.jsonl`));
+  const jobs: string[][] = [];
+  if (o.poolwatchMain !== null) {
+    const loop =
+      "const {main}=require(process.argv[1]);(async()=>{for(let i=2;i<process.argv.length;i+=2){" +
+      "const c=await main(['scan',process.argv[i],'--format','jsonl','-o',process.argv[i+1]]);if(c!==0){console.error('exit '+c+' on '+process.argv[i]);process.exitCode=c}}})()";
+    jobs.push(['node', '-e', loop, o.poolwatchMain, ...files.flatMap((f, i) => [path.join(root, f), outs[i]])]);
+  } else {
+    files.forEach((f, i) => jobs.push([...o.poolwatch, 'scan', path.join(root, f), '--format', 'jsonl', '-o', outs[i]]));
   }
+  for (const argv of jobs) {
+    const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 300_000 });
+    if (r.status !== 0) throw new Error(`poolwatch on the source captures exited ${r.status}: ${r.stderr}`);
+  }
+  const result = new Map<string, Finding[]>();
+  files.forEach((f, i) => {
+    result.set(f, parseReport(fs.readFileSync(outs[i], 'utf8')).findings);
+    fs.rmSync(outs[i], { force: true });
+  });
   return result;
 }
 
@@ -235,7 +253,7 @@ async function main(): Promise<void> {
   const startupFile = path.join(root, 'pcaps', 'samples', 'xmrig-stratum.pcap');
 
   log(`bench: poolwatch = ${o.poolwatch.join(' ')}; ${o.rounds} rounds; usage from ${measureMethod()}; --workers ${workers ? 'supported' : 'not supported by this build'}`);
-  const bySource = sourceFindings(o.poolwatch, root, manifests);
+  const bySource = sourceFindings(o, root, manifests);
   const runs: Run[] = [];
   const startup = new Map<string, number[]>();
   const checks: Array<{ capture: string; tool: string; detection: Comparison }> = [];
