@@ -161,28 +161,33 @@ export class Aggregator {
   /** Per host and pool domain. */
   private readonly lookups = new Map<string, LookupRecord>();
   private readonly nodeContacts = new Map<string, NodeRecord>();
+  /** The pair each flagged flow is counted in while it lasts. */
+  private readonly liveIn = new Map<Flow, Pair>();
 
   /** A flow was flagged or its evidence grew. Returns the finding as it now stands. */
   flagged(flow: Flow): Finding {
     const pair = this.pairOf(flow);
     // A flow picked up mid-stream may turn round once its direction is known: move it.
-    for (const [key, other] of this.pairs) {
-      if (other !== pair && other.live.delete(flow) && other.records.length === 0 && other.live.size === 0) this.pairs.delete(key);
-    }
+    const before = this.liveIn.get(flow);
+    if (before !== undefined && before !== pair) this.unlist(flow, before);
     pair.live.add(flow);
-    return this.finding(pair);
+    this.liveIn.set(flow, pair);
+    // The engine flags a flow only once its evidence is at least low, so the pair has a finding.
+    return this.finding(pair)!;
   }
 
   /** A flow ended: record it in its pair for good. */
   ended(flow: Flow): void {
     const ev = flow.evidence;
+    const listed = this.liveIn.get(flow);
+    // A flow flagged once may have lost its evidence since (an address tie its own SNI contradicted).
+    if (listed !== undefined) this.unlist(flow, listed);
     if (ev === null) return;
     if (ev.level < LEVEL_LOW) {
       if (ev.node !== null) this.nodeFlow(flow, ev.node);
       return;
     }
     const pair = this.pairOf(flow);
-    pair.live.delete(flow);
     pair.records.push(recordOf(flow, ev));
     if (pair.records.length > MAX_RECORDS) {
       pair.records.sort((x, y) => x.firstMs - y.firstMs);
@@ -207,6 +212,7 @@ export class Aggregator {
     const named = new Set<string>();
     for (const pair of this.pairs.values()) {
       const f = this.finding(pair);
+      if (f === null) continue;
       if (f.domain !== null) named.add(`${f.host}|${f.domain}`);
       out.push(f);
     }
@@ -290,6 +296,13 @@ export class Aggregator {
     return pair;
   }
 
+  /** Takes a live flow out of its pair, and the pair out of the report if that leaves it empty. */
+  private unlist(flow: Flow, pair: Pair): void {
+    pair.live.delete(flow);
+    this.liveIn.delete(flow);
+    if (pair.records.length === 0 && pair.live.size === 0) this.pairs.delete(`${pair.host}|${pair.pool}|${pair.poolPort}`);
+  }
+
   private nodeFlow(flow: Flow, protocol: string): void {
     const host = addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
     const peer = addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
@@ -306,9 +319,10 @@ export class Aggregator {
     n.lastMs = Math.max(n.lastMs, flow.lastMs);
   }
 
-  /** The pair as a finding, with its live flows counted in. */
-  private finding(pair: Pair): Finding {
-    const records = pair.live.size === 0 ? pair.records : [...pair.records, ...[...pair.live].flatMap((f) => (f.evidence !== null ? [recordOf(f, f.evidence)] : []))];
+  /** The pair as a finding, with its live flows counted in; null while none of its flows holds evidence. */
+  private finding(pair: Pair): Finding | null {
+    const records = pair.live.size === 0 ? pair.records : [...pair.records, ...[...pair.live].flatMap((f) => (f.evidence !== null && f.evidence.level >= LEVEL_LOW ? [recordOf(f, f.evidence)] : []))];
+    if (records.length === 0) return null;
     const r = fold(records);
     const protocol = r.protocol ?? 'tcp';
     const seconds = (r.lastMs - r.firstMs) / 1000;
