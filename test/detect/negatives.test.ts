@@ -64,5 +64,31 @@ describe('ordinary traffic gives no finding', () => {
     expect(r.findings.filter((f) => f.poolPort === 443).map(brief)).toEqual([]);
   });
 
+  test('a shared CDN address: plain HTTP whose Host names an ordinary site is no pool connection either', async () => {
+    const r = await scan('neg-shared-cdn.pcap');
+    expect(r.findings.filter((f) => f.poolPort === 80).map(brief)).toEqual([]);
+  });
 
+});
+
+describe('the CLI on the negative captures', () => {
+  const files = NEGATIVES.map((n) => join(DIR, n));
+
+  test('no finding but the shared-CDN lookup; node lines only with --nodes, typed "node"', () => {
+    const plain = runCli(['scan', ...files, '--format', 'jsonl']);
+    expect([plain.status, plain.stderr]).toEqual([0, '']);
+    const a = parseJsonl(plain.stdout);
+    expect(a.findings.map((f) => [f.type, f.host, f.protocol, f.domain])).toEqual([['finding', '10.20.36.10', 'dns', 'c3pool.com']]);
+    expect(a.summary).toMatchObject({ files: NEGATIVES.length, findings: 1, warnings: [] });
+
+    const withNodes = runCli(['scan', ...files, '--format', 'jsonl', '--nodes']);
+    expect(withNodes.status).toBe(0);
+    const b = parseJsonl(withNodes.stdout);
+    const nodes = b.findings.filter((f) => f.type === 'node');
+    expect(b.findings.filter((f) => f.type === 'finding')).toEqual(a.findings);
+    expect(nodes.map((n) => [n.host, n.peer, n.peerPort, n.protocol])).toEqual([
+      ['10.20.34.10', '203.0.113.41', 8333, 'bitcoin-p2p'],
+      ['10.20.34.10', '203.0.113.42', 18080, 'monero-p2p'],
+    ]);
+  });
 });

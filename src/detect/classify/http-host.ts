@@ -58,7 +58,11 @@ export class HttpHost implements StreamClassifier {
       }
       acc.clear();
       const pool = req.host === null ? null : this.sigs.matchPoolDomain(req.host);
-      if (pool === null || req.host === null) return this.stop(dir);
+      if (pool === null || req.host === null) {
+        // Another site's name on an address a pool's DNS answer also gave (shared hosting, a CDN): the tie does not hold.
+        if (req.host !== null && /[a-z]/.test(req.host)) ev.withdrawAddressTie();
+        return this.stop(dir);
+      }
       // A pool's web site: an operator checking a balance, or a getwork miner (HttpMiningSession says which).
       this.flag(ev, req.host, pool.pool, dir, LEVEL_LOW);
       ev.note(`HTTP request for pool host ${req.host} (${pool.pool})`);
