@@ -354,7 +354,8 @@ export class Aggregator {
       sharesSubmitted: r.sharesSubmitted,
       sharesAccepted: r.sharesAccepted,
       sharesRejected: r.sharesRejected,
-      hashrate: r.sharesAccepted > 0 && seconds > 0 ? Math.round(hashes / seconds) : null,
+      // Accepted shares without a known difficulty say nothing about the hash rate (null, not 0).
+      hashrate: r.sharesAccepted > 0 && r.acceptedWork > 0 && seconds > 0 ? Math.round(hashes / seconds) : null,
       evidence: r.notes,
     };
   }

@@ -138,6 +138,8 @@ describe('dialects', () => {
       }),
     );
     expect(f.evidence[0]).toBe('client sent mining.subscribe (agent nheqminer/0.5c, Zcash ZIP 301 form naming pool eu1-zcash.flypool.org:3333)');
+    // A set_target gives no difficulty number, so no hash rate is claimed from the accepted share.
+    expect(f.hashrate).toBeNull();
   });
 
   test('EthereumStratum/1.0.0 (NiceHash): subscribe with the protocol name, 4-param notify', async () => {
@@ -218,6 +220,8 @@ describe('dialects', () => {
         sharesSubmitted: 1, sharesAccepted: 1,
       }),
     );
+    // Accepted shares with no difficulty number: no hash rate is made up (null, not 0).
+    expect(f.hashrate).toBeNull();
   });
 
   test('getblocktemplate (BIP 22/23 capabilities) and submitblock to a LAN bitcoind', async () => {
