@@ -222,7 +222,8 @@ export class Aggregator {
       const lk = l.lookup;
       if (out.some((f) => f.host === lk.host && f.pool !== null && l.addresses.includes(f.pool))) continue;
       out.push({
-        type: 'finding', host: lk.host, pool: l.addresses[0] ?? null, poolPort: null, protocol: 'dns', confidence: 'low',
+        // The report contract: no pool address for a lookup alone (the answer's addresses are in the evidence).
+        type: 'finding', host: lk.host, pool: null, poolPort: null, protocol: 'dns', confidence: 'low',
         domain: lk.domain, poolName: lk.poolName, firstSeen: iso(lk.timeMs), lastSeen: iso(l.lastMs), flows: 0, packets: 0,
         bytes: 0, bytesToPool: 0, bytesFromPool: 0, login: null, worker: null, agent: null, minerSoftware: null, algorithms: [],
         coin: null, difficulty: null, jobs: 0, sharesSubmitted: 0, sharesAccepted: 0, sharesRejected: 0, hashrate: null,

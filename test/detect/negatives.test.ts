@@ -69,6 +69,10 @@ describe('ordinary traffic gives no finding', () => {
     expect(r.findings.filter((f) => f.poolPort === 80).map(brief)).toEqual([]);
   });
 
+  test('a shared CDN address: the pool lookup itself stays a low dns finding, without a pool address, counted once', async () => {
+    const r = await scan('neg-shared-cdn.pcap');
+    expect(r.findings.map(brief)).toEqual(['10.20.36.10 -> null:null dns low c3pool.com']);
+  });
 });
 
 describe('the CLI on the negative captures', () => {

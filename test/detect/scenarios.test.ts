@@ -367,5 +367,9 @@ describe('how the pool is named', () => {
     expect(f.evidence).toEqual(expect.arrayContaining(['client asked an HTTP proxy to CONNECT pool.supportxmr.com:3333', 'mining found inside the HTTP CONNECT tunnel']));
   });
 
+  test('a pool lookup with no connection: low dns finding for the asking host, no pool address, counted once', async () => {
+    const f = await only('dns-lookup-only.pcap');
+    expect(judged(f)).toEqual(finding({ host: '10.20.29.10', pool: null, poolPort: null, protocol: 'dns', confidence: 'low', domain: 'gulf.moneroocean.stream', poolName: 'MoneroOcean', flows: 0 }));
+  });
 });
 
