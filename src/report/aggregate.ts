@@ -54,9 +54,15 @@ interface Pair {
 interface LookupRecord {
   lookup: DnsLookup;
   addresses: string[];
+  /** Lookups told apart by DNS message id. */
   count: number;
+  /** The latest message ids counted (bounded). */
+  ids: number[];
   lastMs: number;
 }
+
+/** Message ids remembered per host and domain: enough to pair each answer with its question. */
+const MAX_LOOKUP_IDS = 16;
 
 type NodeRecord = Omit<NodeContact, 'firstSeen' | 'lastSeen'> & { firstMs: number; lastMs: number };
 
@@ -198,10 +204,14 @@ export class Aggregator {
   lookup(l: DnsLookup): void {
     const key = `${l.host}|${l.domain}`;
     const seen = this.lookups.get(key);
-    if (seen === undefined) this.lookups.set(key, { lookup: l, addresses: l.address !== null ? [l.address] : [], count: 1, lastMs: l.timeMs });
+    if (seen === undefined) this.lookups.set(key, { lookup: l, addresses: l.address !== null ? [l.address] : [], count: 1, ids: [l.id], lastMs: l.timeMs });
     else {
       if (l.address !== null && seen.addresses.length < 16 && !seen.addresses.includes(l.address)) seen.addresses.push(l.address);
-      seen.count++;
+      if (!seen.ids.includes(l.id)) {
+        seen.count++;
+        seen.ids.push(l.id);
+        if (seen.ids.length > MAX_LOOKUP_IDS) seen.ids.shift();
+      }
       seen.lastMs = Math.max(seen.lastMs, l.timeMs);
     }
   }
@@ -263,7 +273,8 @@ export class Aggregator {
         const [early, late] = l.lookup.timeMs < mine.lookup.timeMs ? [l, mine] : [mine, l];
         const addresses = [...early.addresses];
         for (const a of late.addresses) if (addresses.length < 16 && !addresses.includes(a)) addresses.push(a);
-        this.lookups.set(key, { lookup: early.lookup, addresses, count: l.count + mine.count, lastMs: Math.max(l.lastMs, mine.lastMs) });
+        const ids = [...early.ids, ...late.ids.filter((id) => !early.ids.includes(id))].slice(-MAX_LOOKUP_IDS);
+        this.lookups.set(key, { lookup: early.lookup, addresses, count: l.count + mine.count, ids, lastMs: Math.max(l.lastMs, mine.lastMs) });
       }
     }
     for (const [key, n] of state.nodes) {

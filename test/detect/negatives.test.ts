@@ -72,6 +72,7 @@ describe('ordinary traffic gives no finding', () => {
   test('a shared CDN address: the pool lookup itself stays a low dns finding, without a pool address, counted once', async () => {
     const r = await scan('neg-shared-cdn.pcap');
     expect(r.findings.map(brief)).toEqual(['10.20.36.10 -> null:null dns low c3pool.com']);
+    expect(r.findings[0].evidence).toEqual(['looked up pool host c3pool.com (C3Pool) 1 time(s) via 10.20.36.53; answered 203.0.113.44; no connection to it seen']);
   });
 });
 

@@ -370,6 +370,7 @@ describe('how the pool is named', () => {
   test('a pool lookup with no connection: low dns finding for the asking host, no pool address, counted once', async () => {
     const f = await only('dns-lookup-only.pcap');
     expect(judged(f)).toEqual(finding({ host: '10.20.29.10', pool: null, poolPort: null, protocol: 'dns', confidence: 'low', domain: 'gulf.moneroocean.stream', poolName: 'MoneroOcean', flows: 0 }));
+    expect(f.evidence).toEqual(['looked up pool host gulf.moneroocean.stream (MoneroOcean) 1 time(s) via 10.20.29.53; answered 198.51.100.29; no connection to it seen']);
   });
 });
 
