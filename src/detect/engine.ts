@@ -62,16 +62,26 @@ export class DetectionEngine {
   flowStarted(flow: Flow, nowMs: number): void {
     this.now = nowMs;
     if (flow.protocol !== 6 || this.ties.size === 0) return;
-    const server = addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
-    const tie = this.ties.lookup(server, nowMs);
+    let server = addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
+    let tie = this.ties.lookup(server, nowMs);
+    let minerDirection: Direction = 0;
+    if (tie === undefined && !flow.sawSyn) {
+      // Picked up mid-stream, the opener is only guessed from the ports: the pool may be side A.
+      const a = addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
+      tie = this.ties.lookup(a, nowMs);
+      if (tie !== undefined) {
+        server = a;
+        minerDirection = 1;
+      }
+    }
     if (tie === undefined) return;
     const ev = new Evidence();
     ev.domain = tie.domain;
     ev.poolName = tie.pool.pool;
-    ev.minerDirection = 0;
+    ev.minerDirection = minerDirection;
     ev.fromAddressTie = true;
     // Web ports may be someone reading the pool's site; anything else is a miner's connection.
-    ev.raise(WEB_PORTS.has(flow.bPort) ? LEVEL_LOW : LEVEL_MEDIUM);
+    ev.raise(WEB_PORTS.has(minerDirection === 0 ? flow.bPort : flow.aPort) ? LEVEL_LOW : LEVEL_MEDIUM);
     ev.note(`connects to ${server}, which a DNS answer seen earlier gave for pool host ${tie.domain} (${tie.pool.pool})`);
     flow.evidence = ev;
     flow.state = MINING;

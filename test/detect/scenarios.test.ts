@@ -294,6 +294,12 @@ describe('stream irregularities', () => {
     expect(f.bytesFromPool).toBeGreaterThan(f.bytesToPool);
   });
 
+  test('TLS picked up mid-session to an address a DNS answer tied to a pool, pool packet first and pool port above the miner\'s', async () => {
+    const f = await only('stream-midstream-tls-tied.pcap');
+    expect(judged(f)).toEqual(finding({ host: '10.20.38.10', pool: '198.51.100.38', poolPort: 45700, protocol: 'tcp', confidence: 'medium', domain: 'xmr.herominers.com', poolName: 'HeroMiners' }));
+    expect(f.evidence).toEqual(['connects to 198.51.100.38, which a DNS answer seen earlier gave for pool host xmr.herominers.com (HeroMiners)']);
+  });
+
   test('several messages in one segment, both ways', async () => {
     const f = await only('stream-many-in-one.pcap');
     expect(judged(f)).toEqual(
