@@ -171,10 +171,16 @@ export class DetectionEngine {
   private tieAnswers(msg: DnsMessage): Array<{ name: string; poolName: string; address: string }> {
     const tied: Array<{ name: string; poolName: string; address: string }> = [];
     for (const a of addressesByName(msg)) {
-      const pool = this.sigs.matchPoolDomain(a.name);
+      let name = a.name;
+      let pool = this.sigs.matchPoolDomain(name);
+      // A name of one's own CNAMEd to a pool host (an alias that dodges name lists) gives the pool host's address.
+      for (let i = 0; pool === null && i < a.chain.length && !this.sigs.isAllowed(a.name); i++) {
+        pool = this.sigs.matchPoolDomain(a.chain[i]);
+        if (pool !== null) name = a.chain[i];
+      }
       if (pool === null) continue;
-      this.ties.tie(a.address, a.name, pool, a.ttl, this.now);
-      tied.push({ name: a.name, poolName: pool.pool, address: a.address });
+      this.ties.tie(a.address, name, pool, a.ttl, this.now);
+      tied.push({ name, poolName: pool.pool, address: a.address });
     }
     return tied;
   }

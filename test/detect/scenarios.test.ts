@@ -380,3 +380,10 @@ describe('how the pool is named', () => {
   });
 });
 
+describe("a name of one's own CNAMEd to a pool host", () => {
+  test('the alias ties the answer address to the pool host: TLS without SNI there is medium, tls, with the pool domain', async () => {
+    const f = await only('dns-cname-alias.pcap');
+    expect(judged(f)).toEqual(finding({ host: '10.20.37.10', pool: '198.51.100.37', poolPort: 443, protocol: 'tls', confidence: 'medium', domain: 'pool.hashvault.pro', poolName: 'HashVault' }));
+  });
+});
+
