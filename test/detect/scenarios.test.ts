@@ -387,3 +387,32 @@ describe("a name of one's own CNAMEd to a pool host", () => {
   });
 });
 
+describe('the CLI on the whole folder', () => {
+  /** Per-file findings in process; the addresses never repeat across files, so one scan of the folder is their union. */
+  async function union(): Promise<Array<{ [k: string]: unknown }>> {
+    const all: Finding[] = [];
+    for (const [name] of CAPTURES) all.push(...(await findingsOf(name)));
+    return sorted(all.map((f) => JSON.parse(JSON.stringify(f)) as { [k: string]: unknown }));
+  }
+
+  const key = (f: { [k: string]: unknown }) => `${String(f.host)}|${String(f.pool)}|${String(f.poolPort)}|${String(f.protocol)}`;
+  const sorted = <T extends { [k: string]: unknown }>(list: T[]): T[] => list.sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+
+  const runs = new Map<string, ReturnType<typeof parseJsonl>>();
+  function scanFolder(workers: string): ReturnType<typeof parseJsonl> {
+    let r = runs.get(workers);
+    if (r === undefined) {
+      const out = runCli(['scan', DIR, '--format', 'jsonl', '--workers', workers]);
+      expect([out.status, out.stderr]).toEqual([0, '']);
+      r = parseJsonl(out.stdout);
+      runs.set(workers, r);
+    }
+    return r;
+  }
+
+  test.each([['1'], ['2']])('poolwatch scan pcaps/detect --workers %s reports exactly the per-file findings', async (workers) => {
+    const { findings, summary } = scanFolder(workers);
+    expect(sorted(findings)).toEqual(await union());
+    expect(summary).toMatchObject({ files: CAPTURES.length, warnings: [] });
+  });
+});
