@@ -3,13 +3,15 @@
  *
  * Each interface is captured by a small child process (this same file, run as
  * a script) that copies every packet libpcap hands it into a classic nanosecond
- * pcap stream on its stdout; the parent reads that stream with the project's
- * own PcapParser into the one Analyzer, exactly as `scan` reads a file. Why a
+ * pcap stream on a pipe; the parent reads that stream with the project's own
+ * PcapParser into the one Analyzer, exactly as `scan` reads a file. Why a
  * child: cap 0.2.1 asserts (aborting the whole process) when the capture socket
  * reports an error, which is what happens the moment an interface goes down or
  * is deleted. In a child that costs only the child; the parent still holds every
  * flow and finding, writes the report and says which interface was lost. The
- * split also puts libpcap's copying and the analysis on different cores.
+ * split also puts libpcap's copying and the analysis on different cores, and
+ * lets the child hold packets compactly while the analysis catches up (the
+ * ring holds few: every packet takes a 64 KiB slot there, see --queue-size).
  *
  * What cap 0.2.1 does not give, and what is done instead:
  * - no per-packet timestamp: the wall clock (performance.timeOrigin + now(),
@@ -24,8 +26,10 @@
  * - promiscuous mode always on.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
 import type { CaptureWarning, FrameSink } from './frame';
 import { PCAP_MAGIC_NS, PcapParser } from './pcap';
 
@@ -189,6 +193,8 @@ export interface ChildConfig {
   bufferSize: number;
   /** Most bytes of a packet copied out. */
   snaplen: number;
+  /** Most bytes of captured packets held for the analysis when it falls behind. */
+  queueBytes: number;
 }
 
 /** Counters of one interface as its capture process sees them. */
@@ -208,6 +214,11 @@ export interface InterfaceStats {
   dropped: number | null;
   /** Drops the interface itself counted since capture began (libpcap's ps_ifdrop), or null. */
   ifDropped: number | null;
+  /** Packets delivered by libpcap but dropped because the analysis was --queue-size behind (exact). */
+  queueDropped: number;
+  /** Bytes waiting for the analysis now, and the most there ever were. */
+  queued: number;
+  queuePeak: number;
   /** The interface's operational state ("up", "down", ...), or null. */
   state: string | null;
 }
@@ -219,32 +230,13 @@ type ChildMessage =
 
 type ParentMessage = { type: 'sample'; id: number } | { type: 'stop' };
 
+/** The capture stream's file descriptor in the capture process (0-2 stdio, 3 IPC). */
+const DATA_FD = 4;
 const BATCH_BYTES = 1024 * 1024;
 const PCAP_HEADER = 24;
 const RECORD_HEADER = 16;
-
-/** Sleeps the thread without spinning (the stdout pipe said EAGAIN). */
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** Writes all of buf[0, len) to fd, blocking; false when the reader is gone. */
-function writeAll(fd: number, buf: Buffer, len: number): boolean {
-  let off = 0;
-  while (off < len) {
-    try {
-      off += writeSync(fd, buf, off, len - off);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') {
-        pause(1);
-        continue;
-      }
-      return false;
-    }
-  }
-  return true;
-}
+/** At stop, how long queued packets may take to reach the analysis before they are counted as dropped. */
+export const STOP_DRAIN_MS = 6000;
 
 /** Runs one interface's capture until told to stop, its parent goes, or libpcap fails. */
 export function captureChild(cfg: ChildConfig): void {
@@ -281,7 +273,16 @@ export function captureChild(cfg: ChildConfig): void {
   }
   // Counted from here: packets the interface saw before the socket existed were never ours to drop.
   const base = readInterfaceCounters(cfg.device);
-  let lowest = 0;
+
+  // The stream to the parent is asynchronous: when the analysis falls behind, captured
+  // packets wait here (compactly, unlike the ring's 64 KiB slots) up to --queue-size,
+  // and the ring keeps being emptied; beyond that, whole batches are dropped and counted.
+  const out = new Socket({ fd: DATA_FD, readable: false, writable: true });
+  out.on('error', () => process.exit(0)); // the parent is gone
+  let queued = 0;
+  let queuedPackets = 0;
+  let queuePeak = 0;
+  let queueDropped = 0;
 
   const batch = Buffer.allocUnsafe(BATCH_BYTES);
   const dv = new DataView(batch.buffer, batch.byteOffset, batch.length);
@@ -293,6 +294,7 @@ export function captureChild(cfg: ChildConfig): void {
   dv.setUint32(16, cfg.snaplen, true);
   dv.setUint32(20, linkType, true);
   let pos = PCAP_HEADER;
+  let batchPackets = 0;
   let received = 0;
   let truncated = 0;
   let scheduled = false;
@@ -302,10 +304,21 @@ export function captureChild(cfg: ChildConfig): void {
   const flush = (): void => {
     scheduled = false;
     if (pos === 0) return;
-    const ok = writeAll(1, batch, pos);
+    const bytes = pos;
+    const packets = batchPackets;
     pos = 0;
-    // The reader is gone (the parent died): nothing left to capture for.
-    if (!ok) process.exit(0);
+    batchPackets = 0;
+    if (queued > 0 && queued + bytes > cfg.queueBytes) {
+      queueDropped += packets;
+      return;
+    }
+    queued += bytes;
+    queuedPackets += packets;
+    if (queued > queuePeak) queuePeak = queued;
+    out.write(Buffer.from(batch.subarray(0, bytes)), () => {
+      queued -= bytes;
+      queuedPackets -= packets;
+    });
   };
   // Packets come in bursts (cap drains the ring in one go); the batch goes out when the burst ends.
   const onPacket = (nbytes: number, trunc: boolean): void => {
@@ -320,6 +333,7 @@ export function captureChild(cfg: ChildConfig): void {
     dv.setUint32(pos + 12, nbytes, true);
     packet.copy(batch, pos + RECORD_HEADER, 0, nbytes);
     pos += RECORD_HEADER + nbytes;
+    batchPackets++;
     received++;
     if (trunc) truncated++;
     if (!scheduled) {
@@ -329,26 +343,34 @@ export function captureChild(cfg: ChildConfig): void {
   };
 
   /**
-   * Counters for the parent. Taken in the check phase, right after the poll
-   * phase emptied the ring, so "counted by the interface but not yet delivered"
-   * is only what arrived in the last microseconds. That in-flight part can only
-   * raise the estimate; the opposite error (packets delivered that the baseline,
-   * read just after open, had not counted) is constant, and is cancelled by
-   * remembering the lowest difference seen.
+   * Counters for the parent. The interface's counters are read first and the
+   * delivered count a few milliseconds later, after a poll phase has emptied
+   * the ring: by then every packet the interface had counted is either
+   * delivered or dropped, so the difference never includes packets merely in
+   * flight (which would raise false alarms under load). It is lowered instead
+   * by packets that arrived in those milliseconds; drops only ever grow, so the
+   * largest difference seen is the estimate. Calls `done` with the result.
    */
-  const sampleStats = (): InterfaceStats => {
-    const now = base === null ? null : readInterfaceCounters(cfg.device);
-    let dropped: number | null = null;
-    let ifDropped: number | null = null;
-    if (base !== null && now !== null) {
-      ifDropped = now.ifDrops - base.ifDrops;
-      if (cfg.filter === '') {
-        const diff = now.rxPackets - base.rxPackets + (now.txPackets - base.txPackets) - received;
-        if (diff < lowest) lowest = diff;
-        dropped = diff - lowest;
-      }
-    }
-    return { device: cfg.device, linkType, received, truncated, dropped, ifDropped, state: interfaceState(cfg.device) };
+  let mostMissing = 0;
+  const sampleStats = (done: (s: InterfaceStats) => void): void => {
+    const counted = base === null ? null : readInterfaceCounters(cfg.device);
+    setTimeout(
+      () =>
+        setImmediate(() => {
+          let dropped: number | null = null;
+          let ifDropped: number | null = null;
+          if (base !== null && counted !== null) {
+            ifDropped = counted.ifDrops - base.ifDrops;
+            if (cfg.filter === '') {
+              const missing = counted.rxPackets - base.rxPackets + (counted.txPackets - base.txPackets) - received;
+              if (missing > mostMissing) mostMissing = missing;
+              dropped = mostMissing;
+            }
+          }
+          done({ device: cfg.device, linkType, received, truncated, dropped, ifDropped, queueDropped, queued, queuePeak, state: interfaceState(cfg.device) });
+        }),
+      5,
+    );
   };
 
   /**
@@ -370,13 +392,31 @@ export function captureChild(cfg: ChildConfig): void {
     settle();
   }
 
+  /** Closes libpcap, lets the queue reach the analysis (bounded), reports, exits. */
   function finish(): void {
-    const last = sampleStats();
-    cap.close();
-    flush();
-    send({ type: 'stats', id: -1, stats: last }, () => process.exit(0));
-    // The parent may already be gone; never linger.
-    setTimeout(() => process.exit(0), 2000).unref();
+    sampleStats((counters) => {
+      cap.close();
+      flush();
+      const deadline = Date.now() + STOP_DRAIN_MS;
+      const drained = (): void => {
+        if (queued > 0 && Date.now() < deadline) {
+          setTimeout(drained, 10);
+          return;
+        }
+        // Whatever the analysis could not take in time is lost, and said so.
+        queueDropped += queuedPackets;
+        const last: InterfaceStats = { ...counters, queueDropped, queued: 0 };
+        const exit = (): void => process.exit(0);
+        send({ type: 'stats', id: -1, stats: last }, () => {
+          if (queued > 0) {
+            out.destroy();
+            exit();
+          } else out.end(exit);
+        });
+        setTimeout(exit, 2000).unref();
+      };
+      drained();
+    });
   }
 
   cap.on('packet', onPacket);
@@ -385,7 +425,7 @@ export function captureChild(cfg: ChildConfig): void {
   process.on('disconnect', stop);
   process.on('message', (m: ParentMessage) => {
     if (m.type === 'stop') stop();
-    else if (m.type === 'sample') setImmediate(() => send({ type: 'stats', id: m.id, stats: sampleStats() }));
+    else if (m.type === 'sample') sampleStats((stats) => send({ type: 'stats', id: m.id, stats }));
   });
   send({ type: 'open', device: cfg.device, linkType, linkName });
   // The file header goes out at once, so the parent knows the link type before any packet.
@@ -402,6 +442,8 @@ export interface LiveCaptureOptions {
   snaplen: number;
   /** libpcap's kernel buffer per interface, bytes. */
   bufferSize: number;
+  /** Captured packets held per interface while the analysis is behind, bytes. */
+  queueBytes: number;
   /** Node binary for the capture processes; a copy with CAP_NET_RAW lets an unprivileged user capture. */
   captureNode?: string;
 }
@@ -477,7 +519,8 @@ interface Child {
   closedPromise: Promise<void>;
 }
 
-const STOP_GRACE_MS = 5000;
+/** The capture processes' own drain limit plus time to report and exit. */
+const STOP_GRACE_MS = STOP_DRAIN_MS + 3000;
 
 /**
  * Captures on every interface at once (one process each) into one FrameSink.
@@ -556,16 +599,17 @@ export class LiveCapture {
   }
 
   private launch(device: string): Promise<void> {
-    const cfg: ChildConfig = { device, filter: this.opts.filter, bufferSize: this.opts.bufferSize, snaplen: this.opts.snaplen };
+    const cfg: ChildConfig = { device, filter: this.opts.filter, bufferSize: this.opts.bufferSize, snaplen: this.opts.snaplen, queueBytes: this.opts.queueBytes };
     const node = this.opts.captureNode ?? process.execPath;
     let proc: ChildProcess;
     try {
-      proc = spawn(node, [__filename, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' });
+      // fd 4 carries the pcap stream (DATA_FD); stdout is not used.
+      proc = spawn(node, [__filename, JSON.stringify(cfg)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'], serialization: 'json' });
     } catch (e) {
       return Promise.reject(spawnFailure(node, device, e as NodeJS.ErrnoException));
     }
     const parser = new PcapParser(device, this.sink, this.onWarning);
-    const stats: InterfaceStats = { device, linkType: -1, received: 0, truncated: 0, dropped: null, ifDropped: null, state: null };
+    const stats: InterfaceStats = { device, linkType: -1, received: 0, truncated: 0, dropped: null, ifDropped: null, queueDropped: 0, queued: 0, queuePeak: 0, state: null };
     let closed!: () => void;
     const child: Child = {
       device,
@@ -594,7 +638,7 @@ export class LiveCapture {
           closed();
         }
       });
-      proc.stdout!.on('data', (chunk: Buffer) => {
+      (proc.stdio[DATA_FD] as Readable).on('data', (chunk: Buffer) => {
         try {
           child.feed.push(chunk);
         } catch (e) {

@@ -16,6 +16,8 @@ export interface LiveArgs {
   snaplen: number;
   /** libpcap's kernel buffer per interface, MiB. */
   bufferSize: number;
+  /** Captured packets held per interface while the analysis is behind, MiB. */
+  queueSize: number;
   promisc: boolean;
   output?: string;
   report?: string;
@@ -31,6 +33,7 @@ export interface LiveArgs {
 export const LIVE_DEFAULTS = {
   snaplen: 65535,
   bufferSize: 64,
+  queueSize: 256,
   statsInterval: 10,
   updateInterval: 10,
 };
@@ -47,6 +50,7 @@ function usageProblem(a: LiveArgs): string | null {
   }
   if (!Number.isInteger(a.snaplen) || a.snaplen < 68 || a.snaplen > 65535) return `--snaplen must be a whole number from 68 to 65535 (got ${a.snaplen})`;
   if (!(a.bufferSize > 0) || a.bufferSize > 4096) return `--buffer-size is in MiB, more than 0 and at most 4096 (got ${a.bufferSize})`;
+  if (!(a.queueSize >= 1) || a.queueSize > 65536) return `--queue-size is in MiB, at least 1 and at most 65536 (got ${a.queueSize})`;
   if (!(a.statsInterval >= 0)) return `--stats-interval must be 0 (off) or more seconds (got ${a.statsInterval})`;
   if (!(a.updateInterval >= 0)) return `--update-interval must be 0 (off) or more seconds (got ${a.updateInterval})`;
   const seen = new Set<string>();
@@ -186,6 +190,7 @@ export async function live(args: LiveArgs, log: pino.Logger): Promise<number> {
       filter: args.bpf ?? '',
       snaplen: args.snaplen,
       bufferSize: Math.round(args.bufferSize * 1024 * 1024),
+      queueBytes: Math.round(args.queueSize * 1024 * 1024),
       captureNode: process.env[CAPTURE_NODE_ENV] || undefined,
     },
     onWarning,
@@ -205,7 +210,7 @@ export async function live(args: LiveArgs, log: pino.Logger): Promise<number> {
     }
     throw e;
   }
-  log.info({ interfaces: capture.opened, filter: args.bpf ?? null, snaplen: args.snaplen, bufferMiB: args.bufferSize, output: out.name }, 'capturing');
+  log.info({ interfaces: capture.opened, filter: args.bpf ?? null, snaplen: args.snaplen, bufferMiB: args.bufferSize, queueMiB: args.queueSize, output: out.name }, 'capturing');
 
   // Stop on a signal, a lost interface, or a fault in handling the streams.
   let onSignal: (s: NodeJS.Signals) => void = () => undefined;
@@ -220,7 +225,7 @@ export async function live(args: LiveArgs, log: pino.Logger): Promise<number> {
   const refresh = (): void => stream.refresh(analyzer.report.findings());
   const updateTimer = args.updateInterval > 0 ? setInterval(refresh, args.updateInterval * 1000) : null;
 
-  let last = { t: Date.now(), packets: 0, bytes: 0, dropped: 0, ifDropped: 0 };
+  let last = { t: Date.now(), packets: 0, bytes: 0, dropped: 0, ifDropped: 0, queueDropped: 0 };
   const states = new Map<string, string | null>();
   let statsBusy = false;
   const statsTick = async (): Promise<void> => {
@@ -232,6 +237,7 @@ export async function live(args: LiveArgs, log: pino.Logger): Promise<number> {
       const dt = Math.max(1, now - last.t) / 1000;
       const dropped = sum(ifs, (s) => s.dropped);
       const ifDropped = sum(ifs, (s) => s.ifDropped);
+      const queueDropped = sum(ifs, (s) => s.queueDropped) ?? 0;
       const line = {
         packets: analyzer.packets,
         bytes: analyzer.bytes,
@@ -243,7 +249,9 @@ export async function live(args: LiveArgs, log: pino.Logger): Promise<number> {
         received: sum(ifs, (s) => s.received),
         dropped,
         ifDropped,
-        interfaces: ifs.map((s) => ({ name: s.device, received: s.received, dropped: s.dropped, ifDropped: s.ifDropped, state: s.state })),
+        queueDropped,
+        queuedMiB: Math.round(((sum(ifs, (s) => s.queued) ?? 0) / 1048576) * 10) / 10,
+        interfaces: ifs.map((s) => ({ name: s.device, received: s.received, dropped: s.dropped, ifDropped: s.ifDropped, queueDropped: s.queueDropped, state: s.state })),
       };
       log.info(line, 'capture stats');
       const moreDropped = (dropped ?? 0) - last.dropped;
@@ -255,13 +263,20 @@ export async function live(args: LiveArgs, log: pino.Logger): Promise<number> {
             (moreDropped > 0 ? '; a larger --buffer-size or a --bpf filter may help' : ''),
         );
       }
+      const moreQueueDropped = queueDropped - last.queueDropped;
+      if (moreQueueDropped > 0) {
+        log.warn(
+          { queueDropped: moreQueueDropped, seconds: Math.round(dt), totalQueueDropped: queueDropped },
+          `analysis is falling behind the capture: ${moreQueueDropped} packets dropped in the last ${Math.round(dt)} s after ${args.queueSize} MiB were already waiting (--queue-size)`,
+        );
+      }
       for (const s of ifs) {
         if (states.has(s.device) && states.get(s.device) !== s.state && s.state !== 'up' && s.state !== 'unknown') {
           log.warn({ interface: s.device, state: s.state }, `interface ${s.device} is ${s.state}: no packets will arrive on it until it is up`);
         }
         states.set(s.device, s.state);
       }
-      last = { t: now, packets: analyzer.packets, bytes: analyzer.bytes, dropped: dropped ?? 0, ifDropped: ifDropped ?? 0 };
+      last = { t: now, packets: analyzer.packets, bytes: analyzer.bytes, dropped: dropped ?? 0, ifDropped: ifDropped ?? 0, queueDropped };
     } finally {
       statsBusy = false;
     }
@@ -284,7 +299,7 @@ export async function live(args: LiveArgs, log: pino.Logger): Promise<number> {
     const ifs = await capture.sample();
     const findings = analyzer.finish();
     if (why.error) warnings.push(why.error.message);
-    const summary: Summary & { interfaces: InterfaceStats[]; received: number | null; dropped: number | null; ifDropped: number | null; stoppedBy: string } = {
+    const summary: Summary & { interfaces: InterfaceStats[]; received: number | null; dropped: number | null; ifDropped: number | null; queueDropped: number; stoppedBy: string } = {
       type: 'summary',
       files: 0,
       packets: analyzer.packets,
@@ -298,6 +313,7 @@ export async function live(args: LiveArgs, log: pino.Logger): Promise<number> {
       received: sum(ifs, (s) => s.received),
       dropped: sum(ifs, (s) => s.dropped),
       ifDropped: sum(ifs, (s) => s.ifDropped),
+      queueDropped: sum(ifs, (s) => s.queueDropped) ?? 0,
       stoppedBy: why.signal ?? 'error',
     };
     const streamed = stream.final(findings, summary);

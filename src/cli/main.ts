@@ -67,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('bpf', { type: 'string', describe: 'libpcap (BPF) filter, e.g. "not port 22"' })
           .option('snaplen', { type: 'number', default: LIVE_DEFAULTS.snaplen, describe: 'most bytes of each packet copied out of libpcap (68..65535)' })
           .option('buffer-size', { type: 'number', default: LIVE_DEFAULTS.bufferSize, describe: "libpcap's kernel buffer per interface, MiB (each packet takes a 64 KiB slot)" })
+          .option('queue-size', { type: 'number', default: LIVE_DEFAULTS.queueSize, describe: 'MiB of captured packets held per interface while the analysis catches up (beyond it packets are dropped and counted)' })
           .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous mode (always on with the cap binding)' })
           .option('output', { alias: 'o', type: 'string', describe: 'append the JSON-lines stream to FILE (default stdout)' })
           .option('report', { type: 'string', describe: 'also write the full report to FILE at exit (format from the extension: .jsonl, .json, .csv)' })
@@ -86,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
             bpf: a.bpf,
             snaplen: a.snaplen,
             bufferSize: a.bufferSize,
+            queueSize: a.queueSize,
             promisc: a.promisc,
             output: a.output,
             report: a.report,

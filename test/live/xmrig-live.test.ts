@@ -108,7 +108,7 @@ maybe(title, () => {
         minerSoftware: 'XMRig',
       });
       expect(finals[0].sharesSubmitted as number).toBeGreaterThanOrEqual(Math.min(submits, 1));
-      expect(summary).toMatchObject({ type: 'summary', findings: 1, stoppedBy: 'SIGTERM', dropped: 0, ifDropped: 0 });
+      expect(summary).toMatchObject({ type: 'summary', findings: 1, stoppedBy: 'SIGTERM', dropped: 0, ifDropped: 0, queueDropped: 0 });
       expect(summary!.received).toBe(summary!.packets);
       const logs = logLines(pw.output());
       expect(logs.some((l) => l.msg === 'capture stats')).toBe(true);
