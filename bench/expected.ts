@@ -78,6 +78,39 @@ export interface Comparison {
   unexpected: string[];
   missingCount: number;
   unexpectedCount: number;
+  /** For missing and unexpected findings of the same host, pool and port: the fields that differ (first few). */
+  differences: string[];
+}
+
+function short(v: unknown): string {
+  const t = JSON.stringify(v) ?? 'undefined';
+  return t.length > 60 ? `${t.slice(0, 57)}...` : t;
+}
+
+/** Pairs missing with unexpected lines of the same host, pool and port, and names the fields that differ. */
+function differences(missing: string[], unexpected: string[], show: number): string[] {
+  const key = (o: { [k: string]: unknown }) => `${String(o.host)} -> ${String(o.pool)}:${String(o.poolPort)}`;
+  const pending = new Map<string, Array<{ [k: string]: unknown }>>();
+  for (const u of unexpected) {
+    const o = JSON.parse(u) as { [k: string]: unknown };
+    const list = pending.get(key(o)) ?? [];
+    list.push(o);
+    pending.set(key(o), list);
+  }
+  const out: string[] = [];
+  for (const m of missing) {
+    if (out.length >= show) break;
+    const want = JSON.parse(m) as { [k: string]: unknown };
+    const got = pending.get(key(want))?.shift();
+    if (got === undefined) {
+      out.push(`${key(want)}: not reported`);
+      continue;
+    }
+    const fields = [...new Set([...Object.keys(want), ...Object.keys(got)])].filter((k) => JSON.stringify(want[k]) !== JSON.stringify(got[k]));
+    out.push(`${key(want)}: ${fields.map((k) => `${k} ${short(got[k])} (expected ${short(want[k])})`).join(', ')}`);
+  }
+  for (const [k, list] of pending) for (const _ of list) if (out.length < show) out.push(`${k}: reported, not expected`);
+  return out;
 }
 
 export function compare(actual: Finding[], expected: Finding[], keepCounts: boolean, show = 3): Comparison {
@@ -103,6 +136,7 @@ export function compare(actual: Finding[], expected: Finding[], keepCounts: bool
     unexpected: unexpected.slice(0, show),
     missingCount: missing.length,
     unexpectedCount: unexpected.length,
+    differences: differences(missing, unexpected, show),
   };
 }
 

@@ -23,12 +23,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSignatures } from '../src/detect/signatures';
-import { clientHello, dnsMessage } from '../test/support/craft-protocols';
+import { clientHello, dnsMessage, serverHelloMessage, tlsRecords } from '../test/support/craft-protocols';
 import { PcapStream, dataDir, foldChecksum, repoRoot, rng, wordSum } from './common';
 import { addressOf, loadSource, locate, resegment, rewrite, sha256, sourceFiles, type Source } from './sources';
 
 /** Bumped whenever the generator's output changes for the same parameters. */
-const GENERATOR_VERSION = 7;
+const GENERATOR_VERSION = 8;
 
 export type CaptureKind = 'mixed' | 'small' | 'flood';
 export const CAPTURE_KINDS: CaptureKind[] = ['mixed', 'small', 'flood'];
@@ -135,6 +135,67 @@ class Flow {
 
 const BLOCK = 1 << 22;
 
+/** Where a flow's payload bytes come from, in stream order across segments. */
+interface Payload {
+  fill(s: Synth, b: Buffer, at: number, n: number): void;
+}
+
+/** Fixed bytes (a ClientHello, an HTTP header), then `then`, or random bytes once they run out. */
+class Bytes implements Payload {
+  private off = 0;
+  constructor(
+    readonly buf: Buffer,
+    readonly then: Payload | null = null,
+  ) {}
+  fill(s: Synth, b: Buffer, at: number, n: number): void {
+    const k = Math.max(0, Math.min(n, this.buf.length - this.off));
+    this.buf.copy(b, at, this.off, this.off + k);
+    this.off += k;
+    if (n > k) {
+      if (this.then !== null) this.then.fill(s, b, at + k, n - k);
+      else s.randomInto(b, at + k, n - k);
+    }
+  }
+}
+
+/** A stream of TLS records (application data unless told otherwise) of random, encrypted-looking bodies. */
+class TlsRecords implements Payload {
+  private body = 0;
+  private readonly head = Buffer.alloc(5);
+  private headAt = 5;
+  constructor(
+    private remaining: number,
+    private readonly type = 23,
+  ) {}
+  fill(s: Synth, b: Buffer, at: number, n: number): void {
+    while (n > 0) {
+      if (this.headAt < 5) {
+        const k = Math.min(n, 5 - this.headAt);
+        this.head.copy(b, at, this.headAt, this.headAt + k);
+        this.headAt += k;
+        at += k;
+        n -= k;
+        this.remaining -= k;
+      } else if (this.body > 0 || this.remaining <= 5) {
+        const k = this.body > 0 ? Math.min(n, this.body) : n;
+        s.randomInto(b, at, k);
+        this.body = Math.max(0, this.body - k);
+        at += k;
+        n -= k;
+        this.remaining -= k;
+      } else {
+        // TLS 1.3 records carry at most 2^14 bytes of plaintext plus the AEAD tag and type byte.
+        this.body = Math.min(16401, this.remaining - 5);
+        this.head[0] = this.type;
+        this.head[1] = 3;
+        this.head[2] = 3;
+        this.head.writeUInt16BE(this.body, 3);
+        this.headAt = 0;
+      }
+    }
+  }
+}
+
 /** Writes synthetic TCP/UDP frames straight into a PcapStream. */
 class Synth {
   now = 0;
@@ -208,11 +269,17 @@ class Synth {
     return wordSum(b, o + 12, o + 20) + proto + l4;
   }
 
+  /** `n` random-block bytes into b at `at` (encrypted or compressed payload). */
+  randomInto(b: Buffer, at: number, n: number): void {
+    const from = this.int(0, BLOCK - n - 1);
+    this.block.copy(b, at, from, from + n);
+  }
+
   /**
-   * One TCP segment at `now`. Payload: `tpl[tplOff, +len)` when a template is
-   * given, else `len` random bytes. Sequence numbers advance per side.
+   * One TCP segment at `now` with `len` payload bytes taken from `src` (random
+   * bytes when null). Sequence numbers advance per side.
    */
-  tcp(f: Flow, dir: number, flags: number, len = 0, tpl: Buffer | null = null, tplOff = 0, opts = -1): void {
+  tcp(f: Flow, dir: number, flags: number, len = 0, src: Payload | null = null, opts = -1): void {
     const opt = opts >= 0 ? opts : flags & SYN ? (f.ts ? OPT_SYN : OPT_MSS) : f.ts ? OPT_TS : OPT_NONE;
     const hl = 20 + OPT_LENGTH[opt];
     const ipl = f.v6 ? 40 : 20;
@@ -255,8 +322,8 @@ class Synth {
     }
     let sum = pseudo + wordSum(b, t, p);
     if (len > 0) {
-      if (tpl !== null) {
-        tpl.copy(b, p, tplOff, tplOff + len);
+      if (src !== null) {
+        src.fill(this, b, p, len);
         sum += wordSum(b, p, p + len);
       } else {
         const from = this.int(0, (BLOCK - len) >> 1) * 2;
@@ -271,8 +338,8 @@ class Synth {
     else f.sseq = (f.sseq + advance) >>> 0;
   }
 
-  /** One UDP datagram at `now`: template bytes, or `len` random bytes. */
-  udp(f: Flow, dir: number, len: number, tpl: Buffer | null = null): void {
+  /** One UDP datagram at `now` with `len` payload bytes from `src` (random bytes when null). */
+  udp(f: Flow, dir: number, len: number, src: Payload | null = null): void {
     const ipl = f.v6 ? 40 : 20;
     const frameLen = Math.max(60, 14 + ipl + 8 + len);
     const b = this.out.buf;
@@ -285,8 +352,8 @@ class Synth {
     b.writeUInt16BE(8 + len, u + 4);
     b[u + 6] = b[u + 7] = 0;
     let sum = pseudo + wordSum(b, u, u + 8);
-    if (tpl !== null) {
-      tpl.copy(b, u + 8, 0, len);
+    if (src !== null) {
+      src.fill(this, b, u + 8, len);
       sum += wordSum(b, u + 8, u + 8 + len);
     } else if (len > 0) {
       const from = this.int(0, (BLOCK - len) >> 1) * 2;
@@ -297,6 +364,8 @@ class Synth {
     if (frameLen > 14 + ipl + 8 + len) b.fill(0, u + 8 + len, o + frameLen);
   }
 }
+
+const CHANGE_CIPHER_SPEC = Buffer.from([20, 3, 3, 0, 1, 1]);
 
 /** Addresses and application bytes the background flows draw from. */
 class World {
@@ -314,6 +383,8 @@ class World {
   readonly smallDns: Array<[Buffer, Buffer]> = [];
   readonly ntp = Buffer.alloc(48, 0);
   readonly sshBanner = Buffer.from('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n');
+  /** ServerHello record and ChangeCipherSpec, what a TLS 1.3 server sends in clear. */
+  readonly serverFirst = Buffer.concat([tlsRecords(serverHelloMessage(true), 16384, 22, 0x0303), CHANGE_CIPHER_SPEC]);
 
   constructor(random: () => number, avoid: Set<string>) {
     const pick = (n: number) => Math.floor(random() * n);
@@ -410,14 +481,13 @@ function newFlow(s: Synth, w: World, v6: boolean, sport: number, udp = false): F
 }
 
 /** Sends `total` bytes from `dir` in full segments, the other side acking every second one (delayed ACK). */
-function* bulk(s: Synth, f: Flow, dir: number, total: number, tpl: Buffer | null = null): FlowGen {
+function* bulk(s: Synth, f: Flow, dir: number, total: number, src: Payload | null = null): FlowGen {
   const mss = (f.v6 ? 1440 : 1460) - (f.ts ? 12 : 0);
   let sent = 0;
   let unacked = 0;
   while (sent < total) {
     const len = Math.min(mss, total - sent);
-    const fromTpl = tpl !== null && sent < tpl.length;
-    yield s.tcp(f, dir, sent + len >= total ? PSH | ACK : ACK, fromTpl ? Math.min(len, tpl.length - sent) : len, fromTpl ? tpl : null, sent);
+    yield s.tcp(f, dir, sent + len >= total ? PSH | ACK : ACK, len, src);
     sent += len;
     if (++unacked === 2 || sent >= total) {
       yield s.tcp(f, 1 - dir, ACK);
@@ -449,16 +519,28 @@ function responseSize(s: Synth): number {
   return Math.min(1_000_000, Math.max(200, Math.round(8000 * Math.exp(1.3 * z))));
 }
 
-function* https(s: Synth, w: World, f: Flow): FlowGen {
+/**
+ * A TLS 1.3 handshake as a SPAN port sees it: the ClientHello in clear, the
+ * ServerHello and ChangeCipherSpec, then only encrypted records.
+ */
+function* tlsHandshake(s: Synth, w: World, f: Flow): FlowGen {
   yield* handshake(s, f);
   const hello = w.hellos[s.int(0, w.hellos.length - 1)];
-  yield* bulk(s, f, 0, hello.length, hello);
-  yield* bulk(s, f, 1, s.int(2600, 5200));
-  yield s.tcp(f, 0, PSH | ACK, s.int(64, 130));
-  yield s.tcp(f, 1, PSH | ACK, s.int(90, 560));
+  yield* bulk(s, f, 0, hello.length, new Bytes(hello));
+  const encrypted = s.int(2500, 5000);
+  yield* bulk(s, f, 1, w.serverFirst.length + encrypted, new Bytes(w.serverFirst, new TlsRecords(encrypted)));
+  yield s.tcp(f, 0, PSH | ACK, 64, new Bytes(CHANGE_CIPHER_SPEC, new TlsRecords(58)));
+  const ticket = s.int(90, 560);
+  yield s.tcp(f, 1, PSH | ACK, ticket, new TlsRecords(ticket));
+}
+
+function* https(s: Synth, w: World, f: Flow): FlowGen {
+  yield* tlsHandshake(s, w, f);
   for (let r = 1 + Math.floor(-Math.log(Math.max(1e-9, s.random())) * 2); r > 0; r--) {
-    yield s.tcp(f, 0, PSH | ACK, s.int(40, 900));
-    yield* bulk(s, f, 1, responseSize(s));
+    const ask = s.int(40, 900);
+    yield s.tcp(f, 0, PSH | ACK, ask, new TlsRecords(ask));
+    const size = responseSize(s);
+    yield* bulk(s, f, 1, size, new TlsRecords(size));
   }
   yield* teardown(s, f);
 }
@@ -466,21 +548,27 @@ function* https(s: Synth, w: World, f: Flow): FlowGen {
 function* http(s: Synth, w: World, f: Flow): FlowGen {
   yield* handshake(s, f);
   const get = w.gets[s.int(0, w.gets.length - 1)];
-  yield s.tcp(f, 0, PSH | ACK, get.length, get);
+  yield s.tcp(f, 0, PSH | ACK, get.length, new Bytes(get));
   const size = responseSize(s);
   const head = Buffer.from(`HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: application/octet-stream\r\nContent-Length: ${size}\r\nCache-Control: max-age=3600\r\n\r\n`);
-  yield* bulk(s, f, 1, head.length + size, head);
+  yield* bulk(s, f, 1, head.length + size, new Bytes(head));
   yield* teardown(s, f);
 }
 
-/** An SSH-like session: banners, then many small keystroke and screen-update segments. */
+/** SSH (banners in clear, then encrypted packets) or IMAPS (TLS, then small records): many small segments. */
 function* interactive(s: Synth, w: World, f: Flow): FlowGen {
-  yield* handshake(s, f);
-  yield s.tcp(f, 1, PSH | ACK, w.sshBanner.length, w.sshBanner);
-  yield s.tcp(f, 0, PSH | ACK, w.sshBanner.length, w.sshBanner);
+  const tls = f.sport !== 22;
+  if (tls) yield* tlsHandshake(s, w, f);
+  else {
+    yield* handshake(s, f);
+    yield s.tcp(f, 1, PSH | ACK, w.sshBanner.length, new Bytes(w.sshBanner));
+    yield s.tcp(f, 0, PSH | ACK, w.sshBanner.length, new Bytes(w.sshBanner));
+  }
   for (let n = s.int(10, 120); n > 0; n--) {
-    yield s.tcp(f, 0, PSH | ACK, 36 + 16 * s.int(0, 2));
-    yield s.tcp(f, 1, PSH | ACK, 36 + 16 * s.int(0, 6));
+    const up = 36 + 16 * s.int(0, 2);
+    const down = 36 + 16 * s.int(0, 6);
+    yield s.tcp(f, 0, PSH | ACK, up, tls ? new TlsRecords(up) : null);
+    yield s.tcp(f, 1, PSH | ACK, down, tls ? new TlsRecords(down) : null);
     if (s.random() < 0.6) yield s.tcp(f, 0, ACK);
   }
   yield* teardown(s, f);
@@ -488,26 +576,39 @@ function* interactive(s: Synth, w: World, f: Flow): FlowGen {
 
 function* dns(s: Synth, w: World, f: Flow, pairs: Array<[Buffer, Buffer]>): FlowGen {
   const [q, r] = pairs[s.int(0, pairs.length - 1)];
-  yield s.udp(f, 0, q.length, q);
-  if (s.random() < 0.97) yield s.udp(f, 1, r.length, r);
+  yield s.udp(f, 0, q.length, new Bytes(q));
+  if (s.random() < 0.97) yield s.udp(f, 1, r.length, new Bytes(r));
+}
+
+/** QUIC v1 header in front of encrypted bytes: long header (Initial) or short header (1-RTT). */
+function quicHeader(s: Synth, long: boolean, dcid: Buffer, scid: Buffer, len: number): Buffer {
+  if (!long) return Buffer.concat([Buffer.from([0x40 | s.int(0, 63)]), dcid]);
+  const h = Buffer.concat([Buffer.from([0xc3, 0, 0, 0, 1, dcid.length]), dcid, Buffer.from([scid.length]), scid, Buffer.from([0, 0, 0])]);
+  // Length (2-byte varint): the rest of the packet after this field.
+  h.writeUInt16BE(0x4000 | (len - h.length), h.length - 2);
+  return h;
 }
 
 function* quic(s: Synth, f: Flow): FlowGen {
-  yield s.udp(f, 0, 1252);
+  const ccid = Buffer.alloc(8);
+  const scid = Buffer.alloc(8);
+  s.randomInto(ccid, 0, 8);
+  s.randomInto(scid, 0, 8);
+  yield s.udp(f, 0, 1252, new Bytes(quicHeader(s, true, scid, ccid, 1252)));
   let left = responseSize(s);
   let n = 0;
   while (left > 0) {
     const len = Math.min(left, 1232);
-    yield s.udp(f, 1, len);
+    yield s.udp(f, 1, len, new Bytes(quicHeader(s, n < 2 && len > 40, ccid, scid, len)));
     left -= len;
-    if (++n % 2 === 0) yield s.udp(f, 0, s.int(30, 60));
+    if (++n % 2 === 0) yield s.udp(f, 0, s.int(30, 60), new Bytes(quicHeader(s, false, scid, ccid, 0)));
   }
-  yield s.udp(f, 0, s.int(30, 60));
+  yield s.udp(f, 0, s.int(30, 60), new Bytes(quicHeader(s, false, scid, ccid, 0)));
 }
 
 function* ntp(s: Synth, w: World, f: Flow): FlowGen {
-  yield s.udp(f, 0, 48, w.ntp);
-  yield s.udp(f, 1, 48, w.ntp);
+  yield s.udp(f, 0, 48, new Bytes(w.ntp));
+  yield s.udp(f, 1, 48, new Bytes(w.ntp));
 }
 
 /** Web, DNS, QUIC, NTP and interactive traffic, steered toward an average frame size. */
@@ -536,7 +637,7 @@ function mixedBackground(s: Synth, w: World, targetAverage: number): Background 
     x = (x - bulkShare) / (1 - bulkShare);
     if (x < 0.12) {
       counts.interactive++;
-      return interactive(s, w, newFlow(s, w, v6, [22, 993, 5222][s.int(0, 2)]));
+      return interactive(s, w, newFlow(s, w, v6, [22, 22, 993][s.int(0, 2)]));
     }
     if (x < 0.95) {
       counts.dns++;
@@ -574,7 +675,7 @@ function* shortTalk(s: Synth, f: Flow): FlowGen {
 
 function* refused(s: Synth, f: Flow): FlowGen {
   yield s.tcp(f, 0, SYN);
-  yield s.tcp(f, 1, RST | ACK, 0, null, 0, OPT_NONE);
+  yield s.tcp(f, 1, RST | ACK, 0, null, OPT_NONE);
 }
 
 function* rtp(s: Synth, f: Flow): FlowGen {
@@ -630,16 +731,16 @@ function floodBackground(s: Synth, w: World, flows: number): Background {
   const scanPorts = [21, 22, 23, 25, 53, 80, 110, 135, 139, 143, 443, 445, 993, 995, 1433, 1723, 3306, 3389, 5900, 8080];
   let scanIndex = 0;
   function* synFlood(f: Flow): FlowGen {
-    yield s.tcp(f, 0, SYN, 0, null, 0, OPT_NONE);
-    if (s.random() < 0.3) yield s.tcp(f, 1, SYN | ACK, 0, null, 0, OPT_MSS);
+    yield s.tcp(f, 0, SYN, 0, null, OPT_NONE);
+    if (s.random() < 0.3) yield s.tcp(f, 1, SYN | ACK, 0, null, OPT_MSS);
   }
   function* probe(f: Flow): FlowGen {
-    yield s.tcp(f, 0, SYN, 0, null, 0, OPT_MSS);
+    yield s.tcp(f, 0, SYN, 0, null, OPT_MSS);
     const x = s.random();
-    if (x < 0.7) yield s.tcp(f, 1, RST | ACK, 0, null, 0, OPT_NONE);
+    if (x < 0.7) yield s.tcp(f, 1, RST | ACK, 0, null, OPT_NONE);
     else if (x < 0.75) {
-      yield s.tcp(f, 1, SYN | ACK, 0, null, 0, OPT_MSS);
-      yield s.tcp(f, 0, RST, 0, null, 0, OPT_NONE);
+      yield s.tcp(f, 1, SYN | ACK, 0, null, OPT_MSS);
+      yield s.tcp(f, 0, RST, 0, null, OPT_NONE);
     }
   }
   const start = (): FlowGen => {
