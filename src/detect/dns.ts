@@ -7,6 +7,8 @@
  * is attacker-controlled, so every count, length and pointer is checked.
  */
 
+import { ipv6BytesText } from '../flow/address';
+
 export interface DnsQuestion {
   name: string;
   type: number;
@@ -105,34 +107,9 @@ export function ipv4Text(buf: Uint8Array, p: number): string {
   return `${buf[p]}.${buf[p + 1]}.${buf[p + 2]}.${buf[p + 3]}`;
 }
 
-/**
- * RFC 5952 text of the 16 bytes at `p`: lower case, no leading zeros, the
- * longest run of two or more zero groups (the first on a tie) as `::`.
- * IPv4-mapped addresses stay in hex (::ffff:c000:201) rather than the dotted
- * form RFC 5952 section 5 suggests, because that is how the flow table writes
- * addresses (src/flow/address.ts) and a DNS tie must compare equal to it.
- */
+/** RFC 5952 text of the 16 bytes at `p`, written exactly as the flow table writes addresses. */
 export function ipv6Text(buf: Uint8Array, p: number): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((buf[p + 2 * i] << 8) | buf[p + 2 * i + 1]);
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (a: number, b: number): string => g.slice(a, b).map((w) => w.toString(16)).join(':');
-  if (bestAt < 0) return hex(0, 8);
-  return hex(0, bestAt) + '::' + hex(bestAt + bestLen, 8);
+  return ipv6BytesText(buf, p);
 }
 
 /**
