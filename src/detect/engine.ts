@@ -40,6 +40,7 @@ export interface DetectionEvents {
 }
 
 const DNS_PORT = 53;
+const TLS_HANDSHAKE = 0x16;
 const WEB_PORTS = new Set([80, 443, 8080, 8443]);
 
 /**
@@ -97,7 +98,7 @@ export class DetectionEngine {
     if (p.payloadLength === 0) return;
     let insp = flow.inspector;
     if (insp === null) {
-      insp = new FlowInspector(this.classifiers(flow), flow.evidence, this.opts.inspectBytes);
+      insp = new FlowInspector(this.classifiers(flow, dir, p), flow.evidence, this.opts.inspectBytes);
       flow.inspector = insp;
       flow.evidence = insp.evidence;
       if (flow.isn0 !== -1) insp.streams[0].syn(flow.isn0);
@@ -153,18 +154,31 @@ export class DetectionEngine {
     }
   }
 
-  private classifiers(flow: Flow): StreamClassifier[] {
+  /**
+   * The classifiers worth running on a flow, chosen from the first byte of
+   * its stream (as nDPI guesses from the first packet): a TLS record, a JSON
+   * line, an HTTP request or a binary frame. Most flows are ruled out by
+   * their first segment this way, without building every classifier. A
+   * stream whose start was not captured (picked up mid-stream, or the first
+   * segment seen is not the first sent) gets the classifiers that resync.
+   */
+  private classifiers(flow: Flow, dir: Direction, p: Packet): StreamClassifier[] {
     if (flow.aPort === DNS_PORT || flow.bPort === DNS_PORT) {
-      return [new DnsOverTcp((msg, dir) => this.dns(flow, dir, msg))];
+      return [new DnsOverTcp((msg, d) => this.dns(flow, d, msg))];
     }
-    return [
-      new NodePeers(),
-      new JsonRpcSession(this.sigs),
-      new HttpMiningSession(this.sigs),
-      new StratumV2(this.sigs, flow.bPort),
-      new HttpHost(this.sigs, () => [new JsonRpcSession(this.sigs), new TlsNames(this.sigs)]),
-      new TlsNames(this.sigs),
-    ];
+    const isn = dir === 0 ? flow.isn0 : flow.isn1;
+    const atStart = isn !== -1 && p.seq === ((isn + 1) >>> 0);
+    if (!atStart) return [new JsonRpcSession(this.sigs), new HttpMiningSession(this.sigs), new NodePeers()];
+    const first = p.data[p.payloadOffset];
+    if (first === TLS_HANDSHAKE) return [new TlsNames(this.sigs)];
+    // '{' and '[' open JSON; whitespace may come first; 'e' starts base64 of '{"' (XMRig forks that wrap lines).
+    if (first === 0x7b || first === 0x5b || first === 0x20 || first === 0x09 || first === 0x0d || first === 0x0a || first === 0x65) {
+      return [new JsonRpcSession(this.sigs)];
+    }
+    if (first >= 0x41 && first <= 0x5a) {
+      return [new HttpMiningSession(this.sigs), new HttpHost(this.sigs, () => [new JsonRpcSession(this.sigs), new TlsNames(this.sigs)])];
+    }
+    return [new NodePeers(), new StratumV2(this.sigs, flow.bPort)];
   }
 
   /** Ties every pool address the answer gives; returns them. */

@@ -29,8 +29,6 @@ export class Flow {
   protocol = 0;
   /** Symmetric hash of the address pair and ports: the table key, and the worker shard. */
   hash = 0;
-  /** Next flow in the same hash bucket. */
-  next: Flow | null = null;
   packets0 = 0;
   packets1 = 0;
   bytes0 = 0;

@@ -17,9 +17,10 @@ function packet(src: number, dst: number, sport: number, dport: number, flags = 
 const A = 0x0a010203;
 const B = 0xc6336407 | 0;
 
+/** Flows are recycled once ended, so what a test keeps of an ended flow is a copy taken at the end. */
 function table(max = 100, idleMs = 60_000) {
   const ended: Flow[] = [];
-  const t = new FlowTable({ maxFlows: max, idleTimeoutMs: idleMs, onEnd: (f) => ended.push(f) });
+  const t = new FlowTable({ maxFlows: max, idleTimeoutMs: idleMs, onEnd: (f) => ended.push({ ...f }) });
   return { t, ended };
 }
 
@@ -83,8 +84,9 @@ describe('FlowTable', () => {
     t.now = 2000;
     const f2 = t.lookup(p, endpointHash(p));
     expect(t.created).toBe(true);
-    expect(ended).toEqual([f1]);
-    expect(f2).not.toBe(f1);
+    expect(ended).toHaveLength(1);
+    expect(ended[0]).toMatchObject({ aPort: 5000, firstMs: 0, lastMs: 0 });
+    expect(f2.firstMs).toBe(2000);
   });
 
   test('a new SYN on a closed connection ends the old flow first', () => {
@@ -99,6 +101,35 @@ describe('FlowTable', () => {
     expect(t.created).toBe(true);
     expect(ended.length).toBe(1);
     expect(again.packets0).toBe(0);
+  });
+
+  test('flows idle past the timeout are ended when new flows arrive, oldest first, and their objects reused', () => {
+    const { t, ended } = table(100, 1000);
+    for (let port = 1001; port <= 1003; port++) {
+      t.now = port;
+      const f = t.lookup(packet(A, B, port, 80), endpointHash(packet(A, B, port, 80)));
+      f.lastMs = t.now;
+    }
+    t.now = 5000;
+    const fresh = t.lookup(packet(A, B, 1009, 80), endpointHash(packet(A, B, 1009, 80)));
+    expect(ended.map((f) => f.aPort)).toEqual([1001, 1002, 1003]);
+    expect(t.size).toBe(1);
+    expect(fresh.aPort).toBe(1009);
+  });
+
+  test('many flows in few buckets: every one is found again, and eviction unchains the right one', () => {
+    const { t, ended } = table(50);
+    const flows = new Map<number, Flow>();
+    for (let port = 1001; port <= 1060; port++) {
+      const p = packet(A, B, port, 80);
+      // One hash for all: the chain walk and unlinking must still tell the flows apart.
+      flows.set(port, t.lookup(p, 7));
+    }
+    expect(ended.map((f) => f.aPort)).toEqual([1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009, 1010]);
+    for (let port = 1011; port <= 1060; port++) {
+      expect(t.lookup(packet(A, B, port, 80), 7)).toBe(flows.get(port));
+      expect(t.created).toBe(false);
+    }
   });
 
   test('endAll ends every flow once', () => {
