@@ -54,7 +54,7 @@ export function captureParams(kind: CaptureKind, quick: boolean): CaptureParams 
   const q = quick ? 1 : 0;
   switch (kind) {
     case 'mixed':
-      return { kind, seed: 501, packetBytes: q ? 24e6 : 1.44e9, count: 0, durationS: q ? 4 : 120, copies: q ? 3 : 40, slots: q ? 200 : 3000, maxFrame: 1514 };
+      return { kind, seed: 501, packetBytes: q ? 64e6 : 1.44e9, count: 0, durationS: q ? 6 : 120, copies: q ? 3 : 40, slots: q ? 300 : 3000, maxFrame: 1514 };
     case 'small':
       return { kind, seed: 502, packetBytes: 0, count: q ? 150_000 : 3_000_000, durationS: q ? 2 : 20, copies: q ? 2 : 20, slots: q ? 500 : 2000, maxFrame: 95 };
     case 'flood':
