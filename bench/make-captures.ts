@@ -724,7 +724,7 @@ function smallBackground(s: Synth, w: World): Background {
  * A spoofed SYN flood against one server (some SYNs answered) and a SYN scan
  * of a /16 (mostly refused): every flow distinct, 1-3 frames each.
  */
-function floodBackground(s: Synth, w: World, flows: number): Background {
+function floodBackground(s: Synth): Background {
   const counts: { [kind: string]: number } = { synFlood: 0, scan: 0 };
   const victim = Uint8Array.from([10, 200, 0, 10]);
   const scanner = Uint8Array.from([10, 201, 0, 7]);
@@ -770,8 +770,6 @@ function floodBackground(s: Synth, w: World, flows: number): Background {
     f.mac = 0x00aa02;
     return probe(f);
   };
-  void w;
-  void flows;
   return { start, counts };
 }
 
@@ -903,7 +901,7 @@ async function build(root: string, name: string, p: CaptureParams, sources: Sour
   }
   const world = new World(random, avoid);
   const synth = new Synth(out, random);
-  const bg = p.kind === 'mixed' ? mixedBackground(synth, world, 333) : p.kind === 'small' ? smallBackground(synth, world) : floodBackground(synth, world, p.count);
+  const bg = p.kind === 'mixed' ? mixedBackground(synth, world, 333) : p.kind === 'small' ? smallBackground(synth, world) : floodBackground(synth);
   const copies = planCopies(sources, p, BASE_US);
   const heap = new CopyHeap();
   for (const c of copies) heap.push(c);
