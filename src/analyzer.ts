@@ -3,7 +3,8 @@ import { DecodeStats, decodeFrame } from './decode/decode';
 import { Packet, TCP, UDP } from './decode/packet';
 import { DetectionEngine, type DnsLookup } from './detect/engine';
 import type { Signatures } from './detect/signatures';
-import { MINING, UNDECIDED, type Flow } from './flow/flow';
+import { BENIGN, MINING, UNDECIDED, type Flow } from './flow/flow';
+import { RuledOut } from './flow/ruled-out';
 import { FlowTable, endpointHash } from './flow/table';
 import { Aggregator } from './report/aggregate';
 import type { Finding } from './report/finding';
@@ -44,6 +45,7 @@ export class Analyzer implements FrameSink {
   bytes = 0;
   flowsSeen = 0;
   private readonly pkt = new Packet();
+  private readonly ruledOut = new RuledOut();
   private readonly table: FlowTable;
   private readonly engine: DetectionEngine;
   private readonly shard: number;
@@ -76,6 +78,7 @@ export class Analyzer implements FrameSink {
     // Every shard follows DNS (over UDP and TCP) so that answers tie addresses for flows
     // any shard owns; only the DNS flow's owner reports its lookups.
     if (this.shards > 1 && hash % this.shards !== this.shard && p.srcPort !== DNS_PORT && p.dstPort !== DNS_PORT) return;
+    if (this.ruledOut.has(p, hash)) return;
     const table = this.table;
     table.now = now;
     const flow = table.lookup(p, hash);
@@ -96,6 +99,8 @@ export class Analyzer implements FrameSink {
     if (flow.state > MINING) return;
     if (p.protocol === TCP) this.engine.tcp(flow, dir as 0 | 1, p, now);
     else if (flow.state === UNDECIDED) this.engine.udp(flow, dir as 0 | 1, p, now);
+    // Node peer flows keep their evidence (and their counts) for the --nodes list.
+    if (flow.state === BENIGN && flow.evidence === null) this.ruledOut.add(p, hash);
   }
 
   /** End of input: every flow still open is ended and counted in. */

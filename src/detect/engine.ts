@@ -41,6 +41,19 @@ export interface DetectionEvents {
 
 const DNS_PORT = 53;
 const TLS_HANDSHAKE = 0x16;
+const POST = Buffer.from('POST ');
+const X_MINING = Buffer.from('X-Mining-');
+
+function startsWith(b: Uint8Array, start: number, length: number, what: Buffer): boolean {
+  if (length < what.length) return false;
+  for (let i = 0; i < what.length; i++) if (b[start + i] !== what[i]) return false;
+  return true;
+}
+
+/** Searches only the segment, not the rest of the reader's chunk behind it. */
+function contains(b: Uint8Array, start: number, length: number, what: Buffer): boolean {
+  return Buffer.from(b.buffer, b.byteOffset + start, length).indexOf(what) >= 0;
+}
 const WEB_PORTS = new Set([80, 443, 8080, 8443]);
 
 /**
@@ -176,7 +189,10 @@ export class DetectionEngine {
       return [new JsonRpcSession(this.sigs)];
     }
     if (first >= 0x41 && first <= 0x5a) {
-      return [new HttpMiningSession(this.sigs), new HttpHost(this.sigs, () => [new JsonRpcSession(this.sigs), new TlsNames(this.sigs)])];
+      const host = new HttpHost(this.sigs, () => [new JsonRpcSession(this.sigs), new TlsNames(this.sigs)]);
+      // getwork, getblocktemplate and monerod's JSON-RPC are POSTs; other requests need a mining header to be worth parsing.
+      const worthParsing = startsWith(p.data, p.payloadOffset, p.payloadLength, POST) || contains(p.data, p.payloadOffset, p.payloadLength, X_MINING);
+      return worthParsing ? [new HttpMiningSession(this.sigs), host] : [host];
     }
     return [new NodePeers(), new StratumV2(this.sigs, flow.bPort)];
   }

@@ -33,6 +33,17 @@ export function endpointHash(p: Packet): number {
   return mix((s + d) | 0, p.protocol) & 0x3fffffff;
 }
 
+/**
+ * A second symmetric hash, independent of the first: with it a 62-bit
+ * fingerprint identifies a flow where the 30-bit hash alone would collide
+ * about once per thousand new flows in a full table.
+ */
+export function endpointCheck(p: Packet): number {
+  const s = mix(sideHash(p.ipVersion, p.src0, p.src1, p.src2, p.src3, p.srcPort), 0x61c88647);
+  const d = mix(sideHash(p.ipVersion, p.dst0, p.dst1, p.dst2, p.dst3, p.dstPort), 0x61c88647);
+  return mix(s ^ d, p.protocol + 0x100);
+}
+
 function matches(f: Flow, p: Packet): number {
   if (f.protocol !== p.protocol || f.ipVersion !== p.ipVersion) return -1;
   const v6 = p.ipVersion === 6;
@@ -60,17 +71,24 @@ function senderOpened(p: Packet): boolean {
   return p.srcPort >= p.dstPort;
 }
 
+/** Flows examined to choose one to end when the table is full. */
+const EVICTION_SAMPLE = 8;
+
 /**
  * Bidirectional flows keyed on the 5-tuple, bounded in count and idle time.
  * Time is the capture's clock, not the wall clock, so replaying an old
  * capture ages flows exactly as the network did.
  *
  * This is a purpose-built table rather than lru-cache (still used for the
- * DNS tie cache, where it fits): a lookup is on every packet, and lru-cache's
- * get with a TTL measured 300-500 ns against about 50 ns for a Map probe
- * (bench/flow-table.ts). Here a lookup is a chained probe in typed arrays plus
- * four integer writes to move the flow to the front of an intrusive LRU list;
- * ended flows are recycled in place, so a full table allocates nothing.
+ * DNS tie cache, where it fits): a lookup happens for every packet, and
+ * lru-cache's get with a TTL cost more than the rest of the per-packet path
+ * (bench/flow-table.ts). Here a lookup is a chained probe whose keys sit in a
+ * typed array, so only the matching flow's object is touched, and nothing is
+ * written on a hit. Recency is not tracked per packet: idle flows are swept
+ * out as capture time passes, and when the table is full the stalest of a
+ * few sampled flows is ended (approximate LRU, as Redis does), sparing flows
+ * that carry evidence so a flood cannot push a mining session out.
+ * Ended flows are recycled in place, so a full table allocates nothing.
  */
 export class FlowTable {
   /** Capture time of the packet being handled, ms. */
@@ -85,16 +103,16 @@ export class FlowTable {
   private readonly mask: number;
   /** Per hash bucket: slot + 1 of the first flow in it, 0 for none. */
   private readonly bucketHead: Int32Array;
-  /** Per slot: slot + 1 of the next flow in the same bucket. */
+  /** Per slot: slot + 1 of the next flow in the same bucket, and the flow's hash. */
   private chainNext: Int32Array;
-  /** Per slot: the LRU neighbours (slot + 1; 0 at the ends). Front is most recent. */
-  private lruPrev: Int32Array;
-  private lruNext: Int32Array;
+  private slotHash: Int32Array;
   private readonly flows: Flow[] = [];
-  private lruFront = 0;
-  private lruBack = 0;
+  /** Slots in use, 0 or 1 (a free slot keeps its Flow object for reuse). */
+  private used: Uint8Array;
   private count = 0;
   private free: number[] = [];
+  private hand = 0;
+  private nextSweepMs = -Infinity;
 
   constructor(opts: FlowTableOptions) {
     this.onEnd = opts.onEnd;
@@ -107,8 +125,8 @@ export class FlowTable {
     // Per-slot arrays grow with use, so a small capture does not pay for a large --max-flows.
     const initial = Math.min(this.capacity, 4096);
     this.chainNext = new Int32Array(initial);
-    this.lruPrev = new Int32Array(initial);
-    this.lruNext = new Int32Array(initial);
+    this.slotHash = new Int32Array(initial);
+    this.used = new Uint8Array(initial);
   }
 
   get size(): number {
@@ -119,26 +137,26 @@ export class FlowTable {
   lookup(p: Packet, hash: number): Flow {
     this.created = false;
     const bucket = hash & this.mask;
-    for (let s = this.bucketHead[bucket]; s !== 0; s = this.chainNext[s - 1]) {
+    const slotHash = this.slotHash;
+    const chainNext = this.chainNext;
+    for (let s = this.bucketHead[bucket]; s !== 0; s = chainNext[s - 1]) {
+      if (slotHash[s - 1] !== hash) continue;
       const f = this.flows[s - 1];
-      if (f.hash !== hash) continue;
       const dir = matches(f, p);
       if (dir < 0) continue;
       if ((f.closed && (p.tcpFlags & (SYN | ACK)) === SYN) || f.lastMs + this.idleMs < this.now) {
         // The same ports reused for a new connection, or the old one went idle: end it first.
         this.onEnd(f);
         this.reset(f, p, hash);
-        this.touch(s - 1);
         this.direction = senderOpened(p) ? 0 : 1;
         this.created = true;
         return f;
       }
       this.direction = dir;
       if (p.protocol === TCP && (p.tcpFlags & (FIN | RST)) !== 0) f.closed = true;
-      this.touch(s - 1);
       return f;
     }
-    this.expireIdle();
+    if (this.now >= this.nextSweepMs) this.sweep();
     const slot = this.take();
     let f = this.flows[slot];
     if (f === undefined) {
@@ -146,30 +164,31 @@ export class FlowTable {
       this.flows[slot] = f;
     }
     this.reset(f, p, hash);
+    this.slotHash[slot] = hash;
     this.chainNext[slot] = this.bucketHead[bucket];
     this.bucketHead[bucket] = slot + 1;
-    this.linkFront(slot);
+    this.used[slot] = 1;
     this.count++;
     this.direction = senderOpened(p) ? 0 : 1;
     this.created = true;
     return f;
   }
 
-  /** Ends every flow still held (end of input), least recently seen first. */
+  /** Ends every flow still held (end of input). */
   endAll(): void {
-    while (this.lruBack !== 0) this.evict(this.lruBack - 1);
+    for (let slot = 0; slot < this.flows.length; slot++) if (this.used[slot] === 1) this.evict(slot);
   }
 
-  /** Ends flows idle longer than the timeout, from the least recently seen end. */
-  private expireIdle(): void {
-    while (this.lruBack !== 0) {
-      const f = this.flows[this.lruBack - 1];
-      if (f.lastMs + this.idleMs >= this.now) return;
-      this.evict(this.lruBack - 1);
+  /** Ends every flow idle longer than the timeout; runs as capture time passes, not per packet. */
+  private sweep(): void {
+    this.nextSweepMs = this.now + Math.max(1000, this.idleMs / 4);
+    const limit = this.now - this.idleMs;
+    for (let slot = 0; slot < this.flows.length; slot++) {
+      if (this.used[slot] === 1 && this.flows[slot].lastMs < limit) this.evict(slot);
     }
   }
 
-  /** A free slot: a recycled one, a new one, or the least recently seen flow's, ended first. */
+  /** A free slot: a recycled one, a new one, or a full table's stalest sampled flow's, ended first. */
   private take(): number {
     if (this.free.length > 0) return this.free.pop()!;
     if (this.flows.length < this.capacity) {
@@ -177,26 +196,37 @@ export class FlowTable {
       if (slot >= this.chainNext.length) this.grow();
       return slot;
     }
-    const slot = this.lruBack - 1;
-    this.evict(slot);
+    let victim = -1;
+    let victimScore = Infinity;
+    for (let i = 0; i < EVICTION_SAMPLE; i++) {
+      const slot = this.hand;
+      this.hand = (this.hand + 1) % this.capacity;
+      const f = this.flows[slot];
+      // Flows with evidence rank after every flow without, whatever their age.
+      const score = f.lastMs + (f.evidence !== null ? 1e15 : 0);
+      if (score < victimScore) {
+        victim = slot;
+        victimScore = score;
+      }
+    }
+    this.evict(victim);
     return this.free.pop()!;
   }
 
   private grow(): void {
     const n = Math.min(this.capacity, this.chainNext.length * 2);
-    const widen = (a: Int32Array) => {
-      const b = new Int32Array(n);
+    const widen = <T extends Int32Array | Uint8Array>(a: T, b: T): T => {
       b.set(a);
       return b;
     };
-    this.chainNext = widen(this.chainNext);
-    this.lruPrev = widen(this.lruPrev);
-    this.lruNext = widen(this.lruNext);
+    this.chainNext = widen(this.chainNext, new Int32Array(n));
+    this.slotHash = widen(this.slotHash, new Int32Array(n));
+    this.used = widen(this.used, new Uint8Array(n));
   }
 
   private evict(slot: number): void {
     const f = this.flows[slot];
-    const bucket = f.hash & this.mask;
+    const bucket = this.slotHash[slot] & this.mask;
     let prev = 0;
     for (let s = this.bucketHead[bucket]; s !== 0; s = this.chainNext[s - 1]) {
       if (s - 1 === slot) {
@@ -206,33 +236,10 @@ export class FlowTable {
       }
       prev = s;
     }
-    this.unlink(slot);
+    this.used[slot] = 0;
     this.count--;
     this.free.push(slot);
     this.onEnd(f);
-  }
-
-  private touch(slot: number): void {
-    if (this.lruFront === slot + 1) return;
-    this.unlink(slot);
-    this.linkFront(slot);
-  }
-
-  private linkFront(slot: number): void {
-    this.lruPrev[slot] = 0;
-    this.lruNext[slot] = this.lruFront;
-    if (this.lruFront !== 0) this.lruPrev[this.lruFront - 1] = slot + 1;
-    this.lruFront = slot + 1;
-    if (this.lruBack === 0) this.lruBack = slot + 1;
-  }
-
-  private unlink(slot: number): void {
-    const prev = this.lruPrev[slot];
-    const next = this.lruNext[slot];
-    if (prev !== 0) this.lruNext[prev - 1] = next;
-    else this.lruFront = next;
-    if (next !== 0) this.lruPrev[next - 1] = prev;
-    else this.lruBack = prev;
   }
 
   private reset(f: Flow, p: Packet, hash: number): void {

@@ -1,0 +1,36 @@
+import { SYN, type Packet } from '../decode/packet';
+import { endpointCheck } from './table';
+
+/**
+ * Flows that detection has ruled out, remembered by a 62-bit fingerprint in
+ * one direct-mapped typed array. Their packets, most of the traffic on a busy
+ * link, skip the flow table and are only counted: one array probe instead of
+ * a chain walk and a flow object, each a cache miss when thousands of flows
+ * interleave. An entry overwritten by another flow costs nothing but a
+ * second look at that flow, which is ruled out again from its next segment.
+ */
+export class RuledOut {
+  private readonly keys: Int32Array;
+  private readonly mask: number;
+
+  constructor(entries = 1 << 20) {
+    let n = 1024;
+    while (n < entries) n <<= 1;
+    this.mask = n - 1;
+    this.keys = new Int32Array(n * 2);
+  }
+
+  /** True when the packet belongs to a ruled-out flow (a new SYN never does: the ports may be reused). */
+  has(p: Packet, hash: number): boolean {
+    const i = (hash & this.mask) << 1;
+    if (this.keys[i] !== hash || (p.tcpFlags & SYN) !== 0) return false;
+    // Slot 0 means empty only if the check word is 0 too; hashing never maps a real flow to (0, 0) in practice.
+    return this.keys[i + 1] === endpointCheck(p);
+  }
+
+  add(p: Packet, hash: number): void {
+    const i = (hash & this.mask) << 1;
+    this.keys[i] = hash;
+    this.keys[i + 1] = endpointCheck(p);
+  }
+}
