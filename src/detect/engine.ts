@@ -7,7 +7,7 @@ import { HttpHost } from './classify/http-host';
 import { NodePeers } from './classify/node-peers';
 import { StratumV2 } from './classify/stratum-v2';
 import { TlsNames } from './classify/tls-names';
-import { addressesByName, parseDns, type DnsMessage } from './dns';
+import { TYPE_CNAME, addressesByName, parseDns, type DnsMessage } from './dns';
 import { DomainTies } from './domain-ties';
 import { Evidence, LEVEL_LOW, LEVEL_MEDIUM, type Direction } from './evidence';
 import { HttpMiningSession } from './http-mining';
@@ -215,7 +215,16 @@ export class DetectionEngine {
     return tied;
   }
 
+  /** True when the message names a pool host: in a question, or as a CNAME in an answer. */
+  private namesPool(msg: DnsMessage): boolean {
+    for (const q of msg.questions) if (this.sigs.matchPoolDomain(q.name) !== null) return true;
+    for (const a of msg.answers) if (a.type === TYPE_CNAME && this.sigs.matchPoolDomain(a.data) !== null) return true;
+    return false;
+  }
+
   private dns(flow: Flow, dir: Direction, msg: DnsMessage): void {
+    // Nearly every lookup is of an ordinary name: rule that out before building any text.
+    if (!this.namesPool(msg)) return;
     const fromA = dir === 0;
     const sender = fromA ? addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3) : addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
     const receiver = fromA ? addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3) : addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
