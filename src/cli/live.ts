@@ -32,7 +32,7 @@ export interface LiveArgs {
 
 export const LIVE_DEFAULTS = {
   snaplen: 65535,
-  bufferSize: 64,
+  bufferSize: 256,
   queueSize: 256,
   statsInterval: 10,
   updateInterval: 10,
@@ -213,6 +213,16 @@ export async function live(args: LiveArgs, log: pino.Logger): Promise<number> {
   log.info({ interfaces: capture.opened, filter: args.bpf ?? null, snaplen: args.snaplen, bufferMiB: args.bufferSize, queueMiB: args.queueSize, output: out.name }, 'capturing');
 
   // Stop on a signal, a lost interface, or a fault in handling the streams.
+  // SIGHUP: logrotate moved the output file away; write on in a new one of the same name.
+  const onHangup = (): void => {
+    try {
+      out.reopen();
+      log.info({ file: out.name }, 'reopened the output file (SIGHUP)');
+    } catch (e) {
+      log.error({ file: out.name, err: (e as Error).message }, `cannot reopen ${out.name}; writing on to the old file`);
+    }
+  };
+  process.on('SIGHUP', onHangup);
   let onSignal: (s: NodeJS.Signals) => void = () => undefined;
   const ended = new Promise<{ signal?: NodeJS.Signals; error?: Error }>((resolve) => {
     onSignal = (signal) => resolve({ signal });
@@ -346,5 +356,6 @@ export async function live(args: LiveArgs, log: pino.Logger): Promise<number> {
   } finally {
     process.removeListener('SIGINT', ignore);
     process.removeListener('SIGTERM', ignore);
+    process.removeListener('SIGHUP', onHangup);
   }
 }

@@ -66,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('interface', { alias: 'i', type: 'string', array: true, demandOption: true, describe: 'interface to capture on (repeat for several; `poolwatch interfaces` lists them)' })
           .option('bpf', { type: 'string', describe: 'libpcap (BPF) filter, e.g. "not port 22"' })
           .option('snaplen', { type: 'number', default: LIVE_DEFAULTS.snaplen, describe: 'most bytes of each packet copied out of libpcap (68..65535)' })
-          .option('buffer-size', { type: 'number', default: LIVE_DEFAULTS.bufferSize, describe: "libpcap's kernel buffer per interface, MiB (each packet takes a 64 KiB slot)" })
+          .option('buffer-size', { type: 'number', default: LIVE_DEFAULTS.bufferSize, describe: "libpcap's kernel ring per interface, MiB (the cap binding gives each packet a 64 KiB slot: 256 MiB holds about 4000 packets)" })
           .option('queue-size', { type: 'number', default: LIVE_DEFAULTS.queueSize, describe: 'MiB of captured packets held per interface while the analysis catches up (beyond it packets are dropped and counted)' })
           .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous mode (always on with the cap binding)' })
           .option('output', { alias: 'o', type: 'string', describe: 'append the JSON-lines stream to FILE (default stdout)' })

@@ -25,14 +25,14 @@ export class LineWriter {
   /** The first failure, then the latest. */
   firstFailure: WriteFailure | null = null;
   lastFailure: WriteFailure | null = null;
-  private readonly regular: boolean;
+  private regular: boolean;
   /** A line on a pipe or terminal was cut off: the next one starts on a fresh line. */
   private brokenLine = false;
   private closed = false;
 
   constructor(
     readonly name: string,
-    private readonly fd: number,
+    private fd: number,
     private readonly ownsFd: boolean,
     private readonly onError: (f: WriteFailure, writer: LineWriter) => void = () => undefined,
   ) {
@@ -85,6 +85,25 @@ export class LineWriter {
       this.fail({ code: err.code ?? 'EIO', message: err.message });
       return false;
     }
+  }
+
+  /**
+   * Opens the file again by its name and closes the old descriptor (SIGHUP after
+   * logrotate moved the file away). Only for files this writer opened.
+   */
+  reopen(): void {
+    if (!this.ownsFd || this.closed) return;
+    const fd = openSync(this.name, 'a');
+    const old = this.fd;
+    this.fd = fd;
+    this.regular = fstatSync(fd).isFile();
+    this.brokenLine = false;
+    try {
+      fsyncSync(old);
+    } catch {
+      /* what could not reach the old file was counted when it was written */
+    }
+    closeSync(old);
   }
 
   get failed(): boolean {

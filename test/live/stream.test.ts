@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Analyzer, DEFAULT_ANALYZER_OPTIONS } from '../../src/analyzer';
@@ -124,6 +124,19 @@ describe('LineWriter', () => {
     b.write('{"n":2}\n');
     b.close();
     expect(readFileSync(file, 'utf8')).toBe('{"n":1}\n{"n":2}\n');
+  });
+
+  test('reopen (SIGHUP after logrotate) goes on in a new file of the same name', () => {
+    const file = join(tmp, 'rotate.jsonl');
+    const w = LineWriter.open(file);
+    w.write('{"n":1}\n');
+    renameSync(file, `${file}.1`);
+    w.write('{"n":2}\n');
+    w.reopen();
+    w.write('{"n":3}\n');
+    expect(w.close()).toBe(true);
+    expect(readFileSync(`${file}.1`, 'utf8')).toBe('{"n":1}\n{"n":2}\n');
+    expect(readFileSync(file, 'utf8')).toBe('{"n":3}\n');
   });
 
   test('a full device is reported, counted and makes close() fail, never silently dropped', () => {
