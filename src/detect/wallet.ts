@@ -48,7 +48,11 @@ export function splitLogin(login: string): LoginParts {
   }
   // Referral and email suffixes come last, so cut them first.
   s = cut(s, '#');
+  const slash = s.indexOf('/');
+  // An e-mail account (MinerGate and others) is the login itself; "account@mail/rig" names the rig after the slash.
+  if (slash > 0 && s.slice(0, slash).includes('@')) return { wallet: s.slice(0, slash), worker: s.slice(slash + 1) || null, coinHint };
   s = cut(s, '/');
+  if (s.includes('@')) return { wallet: s, worker: null, coinHint };
   let worker: string | null = null;
   const dot = s.indexOf('.');
   if (dot > 0) {

@@ -167,7 +167,7 @@ describe('dialects', () => {
 
   // Known bug in src/detect/jsonrpc (owned elsewhere): EIP-1571's success answer to mining.submit is {"id": 31}
   // with neither result nor error, which the session does not take for an answer, so the accepted share is not counted.
-  test.failing('EIP-1571: the short success answer {"id":31} counts the share as accepted', async () => {
+  test('EIP-1571: the short success answer {"id":31} counts the share as accepted', async () => {
     const f = await only('ethereum-stratum-eip1571.pcap');
     expect(f.sharesAccepted).toBe(1);
   });

@@ -69,3 +69,14 @@ describe('splitLogin', () => {
     });
   });
 });
+
+describe('e-mail logins', () => {
+  test('an e-mail login stays whole; a /rig suffix names the worker', () => {
+    expect(splitLogin('miner@example.com')).toEqual({ wallet: 'miner@example.com', worker: null, coinHint: null });
+    expect(splitLogin('miner@example.com/rig01')).toEqual({ wallet: 'miner@example.com', worker: 'rig01', coinHint: null });
+  });
+});
+
+test('wallet.worker/email keeps splitting at the dot (the e-mail is a notification address)', () => {
+  expect(splitLogin('44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A.rig7/me@example.com')).toMatchObject({ worker: 'rig7' });
+});

@@ -147,7 +147,15 @@ export class JsonRpcSession {
       for (const d of DIALECTS) if (d.request(c, dir, method, m)) return true;
       return false;
     }
-    if (!isAnswer) return false;
+    if (!isAnswer) {
+      // EIP-1571 answers success with the id alone ({"id":31}): only a pending request makes that an answer.
+      if (method !== null || !('id' in m) || 'params' in m) return false;
+      const asked = c.answered(dir, m.id);
+      if (asked === undefined) return false;
+      const ok = { ...m, result: true };
+      for (const d of DIALECTS) if (d.response(c, dir, asked, ok)) return true;
+      return false;
+    }
     const asked = c.answered(dir, m.id);
     if (asked !== undefined) {
       for (const d of DIALECTS) if (d.response(c, dir, asked, m)) return true;
