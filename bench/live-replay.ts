@@ -20,7 +20,7 @@
  * what libpcap and this machine do without any analysis. Results go to
  * bench/out/live-replay.json; nothing leaves the namespace.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -69,6 +69,12 @@ function tearDown(): void {
   } catch {
     /* already gone */
   }
+}
+
+/** tcpreplay prints its version on stderr. */
+function tcpreplayVersion(): string {
+  const r = spawnSync('tcpreplay', ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  return `${r.stdout}${r.stderr}`.split('\n')[0].trim();
 }
 
 interface Replay {
@@ -270,7 +276,7 @@ async function main(): Promise<void> {
     queueMiB,
     repeat,
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg(), node: process.version, kernel: os.release() },
-    tcpreplay: `${sh(['tcpreplay', '--version']).split('\n')[0]}, --timer nano`,
+    tcpreplay: `${tcpreplayVersion()}, --timer nano`,
     poolwatchDropFreePps: poolwatchBest,
     poolwatchDropFreeMbps: best.length ? Math.min(...best.map((t) => t.replay.mbps)) : null,
     poolwatchDropFreeActualPps: best.length ? Math.min(...best.map((t) => t.replay.pps)) : null,
