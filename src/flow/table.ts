@@ -202,8 +202,12 @@ export class FlowTable {
       const slot = this.hand;
       this.hand = (this.hand + 1) % this.capacity;
       const f = this.flows[slot];
-      // Flows with evidence rank after every flow without, whatever their age.
-      const score = f.lastMs + (f.evidence !== null ? 1e15 : 0);
+      // A flood's flows (a SYN, perhaps an answer) go first, then flows that never got past
+      // their first segments, whatever their age; flows with evidence go last.
+      let score = f.lastMs;
+      if (f.evidence !== null) score += 4e15;
+      else if (f.inspector !== null || f.state !== 0) score += 2e15;
+      else if (f.packets0 > 1 && f.packets1 > 0) score += 1e15;
       if (score < victimScore) {
         victim = slot;
         victimScore = score;
