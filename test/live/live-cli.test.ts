@@ -85,20 +85,25 @@ maybe(title, () => {
     const ns = new VethNs().up();
     try {
       const out = join(tmp, 'replay.jsonl');
-      const run = startCli(ns.name, ['live', '-i', 'va', '-o', out, '--stats-interval', '0.25', '--update-interval', '0']);
+      const alerts = join(tmp, 'alerts.jsonl');
+      const run = startCli(ns.name, ['live', '-i', 'va', '-o', out, '--stats-interval', '0.25', '--update-interval', '0', '--alert-cmd', `cat >> ${alerts}`]);
       await run.waitFor(/"msg":"capturing"/, 15_000);
       const sent = replay(ns, 'vb', file);
       expect(sent).toBe(records.length);
       await delivered(run.stderr, sent, 10_000);
-      const exit = await run.stop('SIGTERM');
+      // SIGINT here (Ctrl-C); the other tests stop with SIGTERM.
+      const exit = await run.stop('SIGINT');
       expect(exit).toEqual({ code: 0, signal: null });
       const { records: lines, summary } = streamLines(readFileSync(out, 'utf8'));
-      expect(summary).toMatchObject({ type: 'summary', packets: sent, received: sent, dropped: 0, ifDropped: 0, queueDropped: 0, stoppedBy: 'SIGTERM', warnings: [] });
+      expect(summary).toMatchObject({ type: 'summary', packets: sent, received: sent, dropped: 0, ifDropped: 0, queueDropped: 0, stoppedBy: 'SIGINT', warnings: [] });
       const finals = lines.filter((l) => l.event === 'final');
       expect(finals.map(comparable).sort(byKey)).toEqual(scan.findings.map(comparable).sort(byKey));
       // Each pair was announced as new once, before its final line.
       const news = lines.filter((l) => l.event === 'new');
       for (const f of finals.filter((x) => x.protocol !== 'dns')) expect(news.filter((n) => byKey(n, f) === 0)).toHaveLength(1);
+      // --alert-cmd ran once for every new line, with that line on its stdin.
+      const alerted = readFileSync(alerts, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { [k: string]: unknown });
+      expect(alerted.sort(byKey)).toEqual(news.sort(byKey));
       // The health line carries the counters the issue asks for.
       const stats = logLines(run.stderr()).filter((l) => l.msg === 'capture stats');
       expect(stats.length).toBeGreaterThan(0);
@@ -140,22 +145,59 @@ maybe(title, () => {
     }
   }, 60_000);
 
-  test('an interface that disappears ends capture with a clear error after the report is flushed', async () => {
+  test('several -i at once feed one analysis; `any` captures in Linux cooked mode', async () => {
     const ns = new VethNs().up();
     try {
-      const out = join(tmp, 'gone.jsonl');
+      const sample = join(packageRoot(), 'pcaps', 'samples', 'xmrig-stratum.pcap');
+      const out = join(tmp, 'two.jsonl');
+      const run = startCli(ns.name, ['live', '-i', 'va', '-i', 'vb', '-o', out, '--stats-interval', '0']);
+      await run.waitFor(/"msg":"capturing"/, 15_000);
+      const sent = replay(ns, 'vb', sample, ['--pps', '500']);
+      await sleep(300);
+      expect((await run.stop('SIGTERM')).code).toBe(0);
+      const { records, summary } = streamLines(readFileSync(out, 'utf8'));
+      // vb sees the replay leave, va sees it arrive: both counted, into one finding.
+      expect((summary!.interfaces as Array<{ [k: string]: unknown }>).map((i) => [i.device, i.linkType, i.received, i.dropped])).toEqual([
+        ['va', 1, sent, 0],
+        ['vb', 1, sent, 0],
+      ]);
+      expect(summary!.packets).toBe(2 * sent);
+      expect(records.filter((r) => r.event === 'final').map((r) => [r.host, r.pool, r.protocol])).toEqual([['10.1.2.3', '198.51.100.7', 'cryptonote']]);
+
+      const anyOut = join(tmp, 'any.jsonl');
+      const anyRun = startCli(ns.name, ['live', '-i', 'any', '-o', anyOut, '--stats-interval', '0']);
+      await anyRun.waitFor(/"msg":"capturing"/, 15_000);
+      replay(ns, 'vb', sample, ['--pps', '500']);
+      await sleep(300);
+      expect((await anyRun.stop('SIGTERM')).code).toBe(0);
+      const any = streamLines(readFileSync(anyOut, 'utf8'));
+      // LINKTYPE_LINUX_SLL, no interface counters to estimate drops from.
+      expect(any.summary!.interfaces).toEqual([expect.objectContaining({ device: 'any', linkType: 113, received: 2 * sent, dropped: null, ifDropped: null })]);
+      expect(any.records.filter((r) => r.event === 'final').map((r) => [r.host, r.pool, r.protocol, r.login !== null])).toEqual([['10.1.2.3', '198.51.100.7', 'cryptonote', true]]);
+    } finally {
+      ns.del();
+    }
+  }, 60_000);
+
+  test.each([
+    ['disappears', ['ip', 'link', 'del', 'va'], /^interface va (disappeared|went down) while capturing/],
+    ['goes down', ['ip', 'link', 'set', 'va', 'down'], /^interface va went down while capturing/],
+  ])('an interface that %s ends capture with a clear error after the report is flushed', async (how, command, message) => {
+    const ns = new VethNs().up();
+    try {
+      const out = join(tmp, `lost-${how.replace(/ /g, '-')}.jsonl`);
       const run = startCli(ns.name, ['live', '-i', 'va', '-o', out, '--stats-interval', '0']);
       await run.waitFor(/"msg":"capturing"/, 15_000);
       replay(ns, 'vb', join(packageRoot(), 'pcaps', 'samples', 'xmrig-stratum.pcap'), ['--pps', '500']);
       const end = Date.now() + 5000;
       while (Date.now() < end && !(existsSync(out) && readFileSync(out, 'utf8').includes('"event":"new"'))) await sleep(25);
-      ns.exec(['ip', 'link', 'del', 'va']);
+      ns.exec(command);
       const exit = await run.exited;
       expect(exit).toEqual({ code: 1, signal: null });
       const { records, summary } = streamLines(readFileSync(out, 'utf8'));
       expect(records.filter((r) => r.event === 'final')).toHaveLength(1);
       expect(records.find((r) => r.event === 'final')).toMatchObject({ host: '10.1.2.3', pool: '198.51.100.7', confidence: 'high', packets: 12 });
-      expect(summary).toMatchObject({ stoppedBy: 'error', warnings: [expect.stringMatching(/^interface va (disappeared|went down) while capturing/)] });
+      expect(summary).toMatchObject({ stoppedBy: 'error', warnings: [expect.stringMatching(message)] });
       const errors = logLines(run.stderr()).filter((l) => l.level === 50);
       expect(errors.map((e) => String(e.msg))).toContain(String(summary!.warnings && (summary!.warnings as string[])[0]));
     } finally {
