@@ -7,7 +7,7 @@
  *
  * Options: --rounds N, --only mixed,small,flood, --tools poolwatch,baseline,ndpiReader,ngrep,tcpdump,
  * --gate (exit 1 when a ratio is below half its target or detection differs; on with --quick),
- * --no-gate, --poolwatch "node path/to/poolwatch.js" (default: this build's CLI).
+ * --no-gate, --no-speed-gate (gate on detection only), --poolwatch "node path/to/poolwatch.js" (default: this build's CLI).
  *
  * Every tool runs as its own process; CPU seconds (user + system), wall seconds
  * and peak RSS come from the kernel's rusage of that process. Throughput is
@@ -36,6 +36,8 @@ interface Options {
   roundsGiven: boolean;
   tools: string[] | null;
   gate: boolean;
+  /** With --no-speed-gate only detection differences fail the gate. */
+  speedGate: boolean;
   poolwatch: string[];
   /** This build's CLI module, when poolwatch is not given on the command line. */
   poolwatchMain: string | null;
@@ -66,6 +68,7 @@ function parseOptions(argv: string[], root: string): Options {
     only,
     tools: value('--tools')?.split(',') ?? null,
     gate: argv.includes('--no-gate') ? false : quick || argv.includes('--gate'),
+    speedGate: !argv.includes('--no-speed-gate'),
     poolwatch: pw !== undefined ? pw.split(' ').filter((x) => x !== '') : defaultPoolwatch(root),
     poolwatchMain: pw !== undefined ? null : path.join(__dirname, '..', 'src', 'cli', 'main.js'),
   };
@@ -376,7 +379,7 @@ async function main(): Promise<void> {
   let gateFailed = false;
   for (const t of targets) {
     const status = t.ratio === null ? 'not measured' : t.ratio >= 1 ? 'met' : t.ratio >= 0.5 ? 'below target' : 'below half the target';
-    if (o.gate && t.gated && t.ratio !== null && t.ratio < 0.5) gateFailed = true;
+    if (o.gate && o.speedGate && t.gated && t.ratio !== null && t.ratio < 0.5) gateFailed = true;
     const target = `${t.unit === 'GiB' ? '<= ' : '>= '}${t.target}`;
     log(`  ${pad(t.what, 42)} ${lpad(fmt(t.measured), 9)} ${lpad(target, 9)} ${lpad(fmt(t.ratio), 7)}  ${status}${t.gated ? ' (gated)' : ''}${t.note ? ` (${t.note})` : ''}`);
   }
