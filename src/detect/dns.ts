@@ -85,10 +85,28 @@ function readName(buf: Uint8Array, start: number, end: number, pos: number): Nam
     wire += len + 1;
     if (wire + 1 > MAX_NAME_WIRE || p + 1 + len > end) return null;
     if (name.length > 0) name += '.';
-    for (let i = p + 1; i <= p + len; i++) name += labelChar(buf[i]);
+    name += plainLabel(buf, p + 1, p + 1 + len) ? latin1Slice.call(buf, p + 1, p + 1 + len).toLowerCase() : escapedLabel(buf, p + 1, p + 1 + len);
     p += len + 1;
   }
   return { name, next };
+}
+
+// Buffer's own latin1 decoder works on any Uint8Array and makes one string per label.
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, from: number, to: number) => string }).latin1Slice;
+
+/** A label of letters, digits, '-' and '_' only (nearly all of them): decoded in one step. */
+function plainLabel(buf: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = buf[i] | 0x20;
+    if (!((c >= 0x61 && c <= 0x7a) || (buf[i] >= 0x30 && buf[i] <= 0x39) || buf[i] === 0x2d || buf[i] === 0x5f)) return false;
+  }
+  return true;
+}
+
+function escapedLabel(buf: Uint8Array, from: number, to: number): string {
+  let s = '';
+  for (let i = from; i < to; i++) s += labelChar(buf[i]);
+  return s;
 }
 
 /**
@@ -117,9 +135,10 @@ export function ipv6Text(buf: Uint8Array, p: number): string {
  * or the question section is malformed, i.e. when the bytes are not a
  * plausible DNS message. A record cut off by the end of the buffer (a capture
  * snap length, a truncated UDP reply) ends parsing: the records before it are
- * kept.
+ * kept. With `addresses` false, A and AAAA answers are walked but not
+ * returned: enough to see whether any name in the message matters.
  */
-export function parseDns(buf: Uint8Array, start: number, end: number): DnsMessage | null {
+export function parseDns(buf: Uint8Array, start: number, end: number, addresses = true): DnsMessage | null {
   if (!(start >= 0) || !(end <= buf.length) || end - start < HEADER) return null;
   const id = (buf[start] << 8) | buf[start + 1];
   const flags = (buf[start + 2] << 8) | buf[start + 3];
@@ -166,6 +185,7 @@ export function parseDns(buf: Uint8Array, start: number, end: number): DnsMessag
     if (i >= an || cls !== 1) continue;
     // RFC 2181: a TTL with the top bit set is treated as zero.
     const t = ttl > 0x7fffffff ? 0 : ttl;
+    if (!addresses && type !== TYPE_CNAME) continue;
     if (type === TYPE_A && rdlen === 4) {
       answers.push({ name: n.name, type, ttl: t, data: ipv4Text(buf, rdata) });
     } else if (type === TYPE_AAAA && rdlen === 16) {

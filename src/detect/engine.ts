@@ -129,7 +129,11 @@ export class DetectionEngine {
       flow.state = BENIGN;
       return;
     }
-    const msg = parseDns(p.data, p.payloadOffset, p.payloadOffset + p.payloadLength);
+    const end = p.payloadOffset + p.payloadLength;
+    // Names first, addresses only for the rare message that names a pool.
+    const names = parseDns(p.data, p.payloadOffset, end, false);
+    if (names === null || !this.namesPool(names)) return;
+    const msg = parseDns(p.data, p.payloadOffset, end);
     if (msg !== null) this.dns(flow, dir, msg);
   }
 
