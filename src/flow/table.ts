@@ -71,6 +71,11 @@ function senderOpened(p: Packet): boolean {
   return p.srcPort >= p.dstPort;
 }
 
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
 /** Flows examined to choose one to end when the table is full. */
 const EVICTION_SAMPLE = 8;
 
@@ -112,12 +117,17 @@ export class FlowTable {
   private count = 0;
   private free: number[] = [];
   private hand = 0;
+  /** Step between sampled slots, coprime with the capacity so every slot is visited. */
+  private readonly stride: number;
   private nextSweepMs = -Infinity;
 
   constructor(opts: FlowTableOptions) {
     this.onEnd = opts.onEnd;
     this.capacity = Math.max(1, Math.floor(opts.maxFlows));
     this.idleMs = opts.idleTimeoutMs;
+    let stride = Math.max(1, Math.floor(this.capacity * 0.618));
+    while (gcd(stride, this.capacity) !== 1) stride++;
+    this.stride = stride;
     let buckets = 16;
     while (buckets < this.capacity * 2 && buckets < 1 << 26) buckets <<= 1;
     this.mask = buckets - 1;
@@ -200,7 +210,8 @@ export class FlowTable {
     let victimScore = Infinity;
     for (let i = 0; i < EVICTION_SAMPLE; i++) {
       const slot = this.hand;
-      this.hand = (this.hand + 1) % this.capacity;
+      // Neighbouring slots were often filled together (one burst of flows): stride far apart.
+      this.hand = (this.hand + this.stride) % this.capacity;
       const f = this.flows[slot];
       // A flood's flows (a SYN, perhaps an answer) go first, then flows that never got past
       // their first segments, whatever their age; flows with evidence go last.
