@@ -103,6 +103,11 @@ export class Analyzer implements FrameSink {
     if (flow.state === BENIGN && flow.evidence === null) this.ruledOut.add(p, hash);
   }
 
+  /** The wall clock for a live capture with no packets arriving: idle flows still end. */
+  tick(nowMs: number): void {
+    this.table.expire(nowMs);
+  }
+
   /** End of input: every flow still open is ended and counted in. */
   finish(): Finding[] {
     this.table.endAll();

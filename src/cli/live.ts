@@ -232,7 +232,11 @@ export async function live(args: LiveArgs, log: pino.Logger): Promise<number> {
     capture.onFault = (error) => resolve({ error });
   });
 
-  const refresh = (): void => stream.refresh(analyzer.report.findings());
+  const refresh = (): void => {
+    // Live frames carry the wall clock, so idle flows can be ended on it even when no packet comes.
+    analyzer.tick(Date.now());
+    stream.refresh(analyzer.report.findings());
+  };
   const updateTimer = args.updateInterval > 0 ? setInterval(refresh, args.updateInterval * 1000) : null;
 
   let last = { t: Date.now(), packets: 0, bytes: 0, dropped: 0, ifDropped: 0, queueDropped: 0 };

@@ -31,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('format', { alias: 'f', choices: FORMATS, describe: 'report format (default: table on a terminal, else jsonl; or from --output extension)' })
           .option('output', { alias: 'o', type: 'string', describe: 'write the report to FILE' })
           .option('exit-code', { type: 'number', describe: 'exit with N when anything was flagged (for CI gates)' })
-          .option('max-flows', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.maxFlows, describe: 'flows held at once (least recently seen is ended first)' })
+          .option('max-flows', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.maxFlows, describe: 'flows held at once (when full, the stalest of a sample is ended; flows with evidence last)' })
           .option('idle-timeout', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.idleTimeoutMs / 1000, describe: 'seconds without a packet before a flow ends' })
           .option('inspect-bytes', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.inspectBytes, describe: 'bytes per direction read from an undecided flow' })
           .option('workers', { alias: 'w', type: 'number', default: 1, describe: 'worker threads; flows are sharded between them by a symmetric hash of their endpoints' })
@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       'capture from network interfaces through libpcap and report mining sessions as they start',
       (y) =>
         y
-          .option('log-level', { choices: LOG_LEVELS, default: 'info' as const, describe: 'pino log level (logs go to stderr; info shows the periodic capture stats)' })
+          .option('log-level', { default: 'info' as const, describe: 'pino log level (logs go to stderr; info shows the periodic capture stats)' })
           .option('interface', { alias: 'i', type: 'string', array: true, demandOption: true, describe: 'interface to capture on (repeat for several; `poolwatch interfaces` lists them)' })
           .option('bpf', { type: 'string', describe: 'libpcap (BPF) filter, e.g. "not port 22"' })
           .option('snaplen', { type: 'number', default: LIVE_DEFAULTS.snaplen, describe: 'most bytes of each packet copied out of libpcap (68..65535)' })
@@ -74,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('stats-interval', { type: 'number', default: LIVE_DEFAULTS.statsInterval, describe: 'seconds between capture stats log lines (0: none)' })
           .option('update-interval', { type: 'number', default: LIVE_DEFAULTS.updateInterval, describe: 'seconds between update lines for findings whose counters grew (0: only when evidence grows)' })
           .option('alert-cmd', { type: 'string', describe: 'shell command run for each new finding, with its JSON line on stdin' })
-          .option('max-flows', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.maxFlows, describe: 'flows held at once (least recently seen is ended first)' })
+          .option('max-flows', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.maxFlows, describe: 'flows held at once (when full, the stalest of a sample is ended; flows with evidence last)' })
           .option('idle-timeout', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.idleTimeoutMs / 1000, describe: 'seconds without a packet before a flow ends' })
           .option('inspect-bytes', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.inspectBytes, describe: 'bytes per direction read from an undecided flow' })
           .example('$0 live -i eth1 -o /var/log/poolwatch.jsonl', 'watch a mirror port; a SIEM shipper tails the file')

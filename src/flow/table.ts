@@ -184,6 +184,15 @@ export class FlowTable {
     return f;
   }
 
+  /**
+   * Ends flows idle past the timeout as of `nowMs`, for a live capture whose
+   * packet clock stops when the link goes quiet.
+   */
+  expire(nowMs: number): void {
+    if (nowMs > this.now) this.now = nowMs;
+    this.sweep();
+  }
+
   /** Ends every flow still held (end of input). */
   endAll(): void {
     for (let slot = 0; slot < this.flows.length; slot++) if (this.used[slot] === 1) this.evict(slot);

@@ -149,6 +149,17 @@ describe('FlowTable', () => {
     expect(ended.map((f) => f.aPort)).toEqual([1002]);
   });
 
+  test('expire ends idle flows on a clock of its own, without a packet arriving', () => {
+    const { t, ended } = table(100, 1000);
+    t.now = 10;
+    t.lookup(packet(A, B, 1001, 80), endpointHash(packet(A, B, 1001, 80))).lastMs = 10;
+    t.expire(500);
+    expect(ended).toHaveLength(0);
+    t.expire(5000);
+    expect(ended.map((f) => f.aPort)).toEqual([1001]);
+    expect(t.size).toBe(0);
+  });
+
   test('endAll ends every flow once', () => {
     const { t, ended } = table();
     for (let port = 1; port <= 5; port++) t.lookup(packet(A, B, port, 80), endpointHash(packet(A, B, port, 80)));
