@@ -16,31 +16,20 @@ function hashesPerDifficulty(protocol: string): number {
 }
 
 /** What one flagged flow (or several folded together) contributes to its pair. Plain data: it crosses worker threads. */
-export interface FlowRecord {
-  flows: number;
+export type FlowRecord = Pick<
+  Finding,
+  | 'flows' | 'packets' | 'bytesToPool' | 'bytesFromPool' | 'domain' | 'poolName' | 'login' | 'worker' | 'agent'
+  | 'minerSoftware' | 'algorithms' | 'coin' | 'difficulty' | 'jobs' | 'sharesSubmitted' | 'sharesAccepted' | 'sharesRejected'
+> & {
   firstMs: number;
   lastMs: number;
-  packets: number;
-  bytesToPool: number;
-  bytesFromPool: number;
   protocol: string | null;
+  /** LEVEL_* of the evidence. */
   level: number;
-  domain: string | null;
-  poolName: string | null;
-  login: string | null;
-  worker: string | null;
-  agent: string | null;
-  minerSoftware: string | null;
-  algorithms: string[];
-  coin: string | null;
-  difficulty: number | null;
-  jobs: number;
-  sharesSubmitted: number;
-  sharesAccepted: number;
-  sharesRejected: number;
+  /** Sum of the difficulty of accepted shares. */
   acceptedWork: number;
   notes: string[];
-}
+};
 
 interface Pair {
   host: string;
