@@ -1,6 +1,6 @@
 import { frameTimeMs, type Frame, type FrameSink } from './capture/frame';
 import { DecodeStats, decodeFrame } from './decode/decode';
-import { Packet, TCP, UDP } from './decode/packet';
+import { Packet, SYN, TCP, UDP } from './decode/packet';
 import { DetectionEngine, type DnsLookup } from './detect/engine';
 import type { Signatures } from './detect/signatures';
 import { BENIGN, MINING, UNDECIDED, type Flow } from './flow/flow';
@@ -83,6 +83,7 @@ export class Analyzer implements FrameSink {
     table.now = now;
     const flow = table.lookup(p, hash);
     if (table.created) {
+      if ((p.tcpFlags & SYN) !== 0) this.ruledOut.forget(p, hash);
       if (this.owns(hash)) this.flowsSeen++;
       flow.firstMs = now;
       this.engine.flowStarted(flow, now);

@@ -28,6 +28,12 @@ export class RuledOut {
     return this.keys[i + 1] === endpointCheck(p);
   }
 
+  /** A new connection on the same ports (its SYN) is not the one that was ruled out. */
+  forget(p: Packet, hash: number): void {
+    const i = (hash & this.mask) << 1;
+    if (this.keys[i] === hash && this.keys[i + 1] === endpointCheck(p)) this.keys[i] = this.keys[i + 1] = 0;
+  }
+
   add(p: Packet, hash: number): void {
     const i = (hash & this.mask) << 1;
     this.keys[i] = hash;
