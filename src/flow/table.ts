@@ -154,8 +154,10 @@ export class FlowTable {
       const f = this.flows[s - 1];
       const dir = matches(f, p);
       if (dir < 0) continue;
-      if ((f.closed && (p.tcpFlags & (SYN | ACK)) === SYN) || f.lastMs + this.idleMs < this.now) {
-        // The same ports reused for a new connection, or the old one went idle: end it first.
+      const newSyn = (p.tcpFlags & (SYN | ACK)) === SYN && (f.closed || (f.isn0 !== -1 && dir === 0 && p.seq !== f.isn0));
+      if (newSyn || f.lastMs + this.idleMs < this.now) {
+        // The same ports reused for a new connection (a SYN after the old one closed, or with
+        // another initial sequence number), or the old one went idle: end it first.
         this.onEnd(f);
         this.reset(f, p, hash);
         this.direction = senderOpened(p) ? 0 : 1;

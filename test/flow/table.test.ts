@@ -160,6 +160,21 @@ describe('FlowTable', () => {
     expect(t.size).toBe(0);
   });
 
+  test('a SYN with another initial sequence number starts a new flow even without a FIN seen', () => {
+    const { t, ended } = table();
+    const syn = packet(A, B, 6001, 443, 0x02);
+    syn.seq = 100;
+    const f = t.lookup(syn, endpointHash(syn));
+    f.isn0 = 100;
+    t.lookup(syn, endpointHash(syn));
+    expect(t.created).toBe(false);
+    const again = packet(A, B, 6001, 443, 0x02);
+    again.seq = 999;
+    t.lookup(again, endpointHash(again));
+    expect(t.created).toBe(true);
+    expect(ended).toHaveLength(1);
+  });
+
   test('endAll ends every flow once', () => {
     const { t, ended } = table();
     for (let port = 1; port <= 5; port++) t.lookup(packet(A, B, port, 80), endpointHash(packet(A, B, port, 80)));
