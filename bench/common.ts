@@ -6,6 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageRoot } from '../src/paths';
+import { rng } from '../test/support/random';
+
+export { rng };
 
 /** The source tree, also when running from a private build folder that links package.json back to it. */
 export function repoRoot(): string {
@@ -20,17 +23,6 @@ export function outDir(): string {
   return path.join(repoRoot(), 'bench', 'out');
 }
 
-/** mulberry32: small, fast, and the same stream on every machine for a seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Sum of big-endian 16-bit words of buf[from, to) (unfolded; an odd last byte counts as its high half). */
 export function wordSum(buf: Uint8Array, from: number, to: number): number {

@@ -18,6 +18,7 @@ import { readCapture } from '../src/capture/read';
 import { writePcap, type Record } from '../src/capture/writer';
 import { packageRoot } from '../src/paths';
 import { ether, ip, tcp, udp } from '../test/support/craft';
+import { rng } from './common';
 
 // pcap-parser ships no types; this is the part of its API the bench uses.
 const pcapParser = require('pcap-parser') as {
@@ -29,17 +30,6 @@ function repoRoot(): string {
   return path.dirname(fs.realpathSync(path.join(packageRoot(), 'package.json')));
 }
 
-/** Small deterministic PRNG (mulberry32) so the generated file is the same everywhere. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Simple IMIX by packet count (7 : 4 : 1 of about 64, 576 and 1500 bytes on the

@@ -328,17 +328,9 @@ export function levinMessage(command: number, body: Buffer, expectResponse = tru
 
 // ---------------------------------------------------------------- robustness helpers
 
-/** Small deterministic PRNG (mulberry32) so randomized tests repeat exactly. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './random';
+
+export { rng };
 
 /**
  * Mutated copies of valid inputs: bit flips, byte overwrites with the
