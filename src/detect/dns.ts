@@ -261,3 +261,106 @@ export function addressesByName(msg: DnsMessage): Array<{ name: string; address:
   }
   return out;
 }
+
+/**
+ * Hashes of name suffixes, label by label from the right ("org", then
+ * "nanopool.org", ...), case-folded, over the wire bytes. A set of these for
+ * the pool list lets a DNS message be ruled out without building one string:
+ * most DNS traffic names no pool, and parsing it was the largest allocation
+ * on a busy link. A hash collision only sends a message to the full parser.
+ */
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+function foldByte(h: number, b: number): number {
+  return Math.imul(h ^ (b >= 0x41 && b <= 0x5a ? b + 32 : b), FNV_PRIME);
+}
+
+/** The suffix hash of a whole presentation-form name ("xmr-eu1.nanopool.org"), as suffixHashesOf would give for it. */
+export function nameSuffixHash(name: string): number {
+  const labels = name.toLowerCase().replace(/\.$/, '').split('.');
+  let h = FNV_OFFSET;
+  for (let i = labels.length - 1; i >= 0; i--) {
+    for (let j = 0; j < labels[i].length; j++) h = foldByte(h, labels[i].charCodeAt(j));
+    h = foldByte(h, 0x2e);
+  }
+  return h;
+}
+
+const labelAt = new Int32Array(128);
+const labelLen = new Int32Array(128);
+
+/** True when some suffix of the (possibly compressed) name at `pos` hashes into `wanted`; false for a malformed name. */
+function nameHits(buf: Uint8Array, start: number, end: number, pos: number, wanted: Set<number>): boolean {
+  let n = 0;
+  let hops = 0;
+  let p = pos;
+  for (;;) {
+    if (p < start || p >= end) return false;
+    const len = buf[p];
+    if (len === 0) break;
+    if ((len & 0xc0) === 0xc0) {
+      if (p + 1 >= end) return false;
+      const target = start + (((len & 0x3f) << 8) | buf[p + 1]);
+      if (target >= p || ++hops > MAX_POINTERS) return false;
+      p = target;
+      continue;
+    }
+    if ((len & 0xc0) !== 0 || p + 1 + len > end || n === labelAt.length) return false;
+    labelAt[n] = p + 1;
+    labelLen[n] = len;
+    n++;
+    p += len + 1;
+  }
+  let h = FNV_OFFSET;
+  for (let i = n - 1; i >= 0; i--) {
+    const from = labelAt[i];
+    for (let j = 0; j < labelLen[i]; j++) h = foldByte(h, buf[from + j]);
+    h = foldByte(h, 0x2e);
+    if (wanted.has(h)) return true;
+  }
+  return false;
+}
+
+/** Offset just past the (possibly compressed) name at `pos`, or -1. */
+function skipName(buf: Uint8Array, end: number, pos: number): number {
+  let p = pos;
+  while (p < end) {
+    const len = buf[p];
+    if (len === 0) return p + 1;
+    if ((len & 0xc0) === 0xc0) return p + 2 <= end ? p + 2 : -1;
+    p += len + 1;
+  }
+  return -1;
+}
+
+/**
+ * Whether a DNS message may name one of the suffixes in `wanted`: in a
+ * question, or as the target of a CNAME answer. Allocates nothing. A false
+ * answer is final; a true one still goes through parseDns and the signatures.
+ */
+export function mayNameSuffix(buf: Uint8Array, start: number, end: number, wanted: Set<number>): boolean {
+  if (!(start >= 0) || !(end <= buf.length) || end - start < HEADER) return false;
+  const qd = (buf[start + 4] << 8) | buf[start + 5];
+  const an = (buf[start + 6] << 8) | buf[start + 7];
+  if (qd > MAX_QUESTIONS) return false;
+  let p = start + HEADER;
+  for (let i = 0; i < qd; i++) {
+    if (nameHits(buf, start, end, p, wanted)) return true;
+    p = skipName(buf, end, p);
+    if (p < 0 || p + 4 > end) return false;
+    p += 4;
+  }
+  const records = Math.min(an, MAX_RECORDS);
+  for (let i = 0; i < records; i++) {
+    p = skipName(buf, end, p);
+    if (p < 0 || p + 10 > end) return false;
+    const type = (buf[p] << 8) | buf[p + 1];
+    const rdlen = (buf[p + 8] << 8) | buf[p + 9];
+    const rdata = p + 10;
+    if (rdata + rdlen > end) return false;
+    if (type === TYPE_CNAME && nameHits(buf, start, end, rdata, wanted)) return true;
+    p = rdata + rdlen;
+  }
+  return false;
+}

@@ -7,7 +7,7 @@ import { HttpHost } from './classify/http-host';
 import { NodePeers } from './classify/node-peers';
 import { StratumV2 } from './classify/stratum-v2';
 import { TlsNames } from './classify/tls-names';
-import { TYPE_CNAME, addressesByName, parseDns, type DnsMessage } from './dns';
+import { TYPE_CNAME, addressesByName, mayNameSuffix, nameSuffixHash, parseDns, type DnsMessage } from './dns';
 import { DomainTies } from './domain-ties';
 import { Evidence, LEVEL_LOW, LEVEL_MEDIUM, type Direction } from './evidence';
 import { HttpMiningSession } from './http-mining';
@@ -65,12 +65,16 @@ const WEB_PORTS = new Set([80, 443, 8080, 8443]);
 export class DetectionEngine {
   readonly ties = new DomainTies();
   private now = 0;
+  /** Suffix hashes of every pool domain, to rule DNS messages out on their bytes (src/detect/dns.ts). */
+  private readonly poolSuffixes: Set<number>;
 
   constructor(
     private readonly sigs: Signatures,
     private readonly opts: EngineOptions,
     private readonly events: DetectionEvents,
-  ) {}
+  ) {
+    this.poolSuffixes = new Set(sigs.pools().map((p) => nameSuffixHash(p.suffix)));
+  }
 
   /** A new flow: a connection to an address a DNS answer gave for a pool domain is flagged from its first packet. */
   flowStarted(flow: Flow, nowMs: number): void {
@@ -130,7 +134,8 @@ export class DetectionEngine {
       return;
     }
     const end = p.payloadOffset + p.payloadLength;
-    // Names first, addresses only for the rare message that names a pool.
+    // Nearly every message names no pool: rule that out on the bytes, then names, then addresses.
+    if (!mayNameSuffix(p.data, p.payloadOffset, end, this.poolSuffixes)) return;
     const names = parseDns(p.data, p.payloadOffset, end, false);
     if (names === null || !this.namesPool(names)) return;
     const msg = parseDns(p.data, p.payloadOffset, end);

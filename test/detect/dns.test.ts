@@ -1,5 +1,5 @@
 import { Address6 } from 'ip-address';
-import { addressesByName, dnsOverTcpMessages, ipv6Text, parseDns } from '../../src/detect/dns';
+import { addressesByName, dnsOverTcpMessages, ipv6Text, mayNameSuffix, nameSuffixHash, parseDns } from '../../src/detect/dns';
 import { ipBytes } from '../support/craft';
 import { dnsMessage, dnsTcp, mutations, parseEmbedded, rng, sameResult } from '../support/craft-protocols';
 
@@ -326,5 +326,44 @@ describe('robustness', () => {
     expect(parseDns(b, 0, b.length + 10)).toBeNull();
     expect(parseDns(b, 10, 5)).toBeNull();
     expect(dnsOverTcpMessages(b, 0, b.length + 10)).toEqual([]);
+  });
+});
+
+describe('mayNameSuffix', () => {
+  const wanted = new Set([nameSuffixHash('nanopool.org'), nameSuffixHash('supportxmr.com')]);
+  const msg = (b: Buffer) => mayNameSuffix(b, 0, b.length, wanted);
+
+  test('a question for a host under a listed suffix, in any case, may name it', () => {
+    expect(msg(dnsMessage({ id: 1, questions: [{ name: 'XMR-EU1.NanoPool.org', type: 1 }] }))).toBe(true);
+    expect(msg(dnsMessage({ id: 1, questions: [{ name: 'pool.supportxmr.com', type: 28 }] }))).toBe(true);
+  });
+
+  test('ordinary names and look-alikes are ruled out without parsing', () => {
+    expect(msg(dnsMessage({ id: 1, questions: [{ name: 'www.example.org', type: 1 }] }))).toBe(false);
+    expect(msg(dnsMessage({ id: 1, questions: [{ name: 'notnanopool.org', type: 1 }] }))).toBe(false);
+    expect(msg(Buffer.from('not dns at all'))).toBe(false);
+  });
+
+  test('a CNAME answer pointing at a pool host counts, even when the question does not', () => {
+    const b = dnsMessage({
+      id: 2,
+      response: true,
+      questions: [{ name: 'alias.example.net', type: 1 }],
+      answers: [
+        { name: 'alias.example.net', type: 5, ttl: 60, data: 'gulf.nanopool.org' },
+        { name: 'gulf.nanopool.org', type: 1, ttl: 60, data: '198.51.100.9' },
+      ],
+    });
+    expect(msg(b)).toBe(true);
+  });
+
+  test('over 2000 generated queries it answers exactly whether a listed suffix is asked', () => {
+    const r = rng(7);
+    for (let i = 0; i < 2000; i++) {
+      const pool = r() < 0.5;
+      const name = pool ? `h${i}.nanopool.org` : `h${i}.example.com`;
+      const b = dnsMessage({ id: i, questions: [{ name, type: 1 }] });
+      expect(msg(b)).toBe(pool);
+    }
   });
 });
