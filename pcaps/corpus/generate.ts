@@ -197,6 +197,8 @@ function otherBlocks(be: boolean): Array<{ type: number; body: Buffer }> {
 
 interface RawBlock {
   type: number;
+  /** Where the block starts in the file. */
+  offset: number;
   bytes: Buffer;
   be: boolean;
 }
@@ -210,7 +212,7 @@ function blocks(b: Buffer): RawBlock[] {
     if (b.readUInt32LE(o) === 0x0a0d0d0a) be = b.readUInt32BE(o + 8) === 0x1a2b3c4d;
     const type = be ? b.readUInt32BE(o) : b.readUInt32LE(o);
     const len = be ? b.readUInt32BE(o + 4) : b.readUInt32LE(o + 4);
-    out.push({ type, bytes: b.subarray(o, o + len), be });
+    out.push({ type, offset: o, bytes: b.subarray(o, o + len), be });
     o += len;
   }
   return out;
@@ -348,18 +350,8 @@ function pcapBoundaries(records: Record[]): number[] {
 
 /** Offsets of the packet blocks (types 2, 3, 6) in pcapng bytes, then the end. */
 export function pcapngBoundaries(b: Buffer): number[] {
-  const out: number[] = [];
-  let be = false;
-  let o = 0;
-  while (o + 12 <= b.length) {
-    if (b.readUInt32LE(o) === 0x0a0d0d0a) be = b.readUInt32BE(o + 8) === 0x1a2b3c4d;
-    const type = be ? b.readUInt32BE(o) : b.readUInt32LE(o);
-    const len = be ? b.readUInt32BE(o + 4) : b.readUInt32LE(o + 4);
-    if (type === 2 || type === 3 || type === 6) out.push(o);
-    o += len;
-  }
-  out.push(b.length);
-  return out;
+  const packets = blocks(b).filter((blk) => blk.type === 2 || blk.type === 3 || blk.type === 6);
+  return [...packets.map((blk) => blk.offset), b.length];
 }
 
 function build(container: Container, f: Frames, r: Rand, keepWhole = false): Built {
