@@ -34,37 +34,28 @@ const CORE_SETUP = Buffer.concat([Buffer.from('000000520000', 'hex'), CORE_SETUP
 const CORE_SUCCESS = Buffer.concat([Buffer.from('000001060000', 'hex'), Buffer.from('020003000000', 'hex')]);
 const CORE_ERROR_PAYLOAD = Buffer.from('000000001970726f746f636f6c2d76657273696f6e2d6d69736d61746368', 'hex');
 
+/** The fields of Bitcoin Core's SetupConnection test vector (CORE_SETUP). */
+const CORE_FIELDS = {
+  flags: 1,
+  endpointHost: '0.0.0.0',
+  endpointPort: 8545,
+  vendor: 'Bitmain',
+  hardwareVersion: 'S9i 13.5',
+  firmware: 'braiins-os-2018-09-22-1-hash',
+  deviceId: 'some-device-uuid',
+};
+
 const whole = (b: Buffer) => parseSetupConnection(b, 0, b.length);
 const reply = (b: Buffer) => parseSetupConnectionReply(b, 0, b.length);
 
 describe('parseSetupConnection', () => {
   it('reads the Bitcoin Core test vector', () => {
     expect(CORE_SETUP_PAYLOAD.length).toBe(82);
-    expect(whole(CORE_SETUP)).toEqual({
-      protocol: 2,
-      minVersion: 2,
-      maxVersion: 2,
-      flags: 1,
-      endpointHost: '0.0.0.0',
-      endpointPort: 8545,
-      vendor: 'Bitmain',
-      hardwareVersion: 'S9i 13.5',
-      firmware: 'braiins-os-2018-09-22-1-hash',
-      deviceId: 'some-device-uuid',
-    });
+    expect(whole(CORE_SETUP)).toEqual({ protocol: 2, minVersion: 2, maxVersion: 2, ...CORE_FIELDS });
   });
 
   it('builds the same bytes as the test vector', () => {
-    const built = sv2SetupConnection({
-      protocol: 2,
-      flags: 1,
-      endpointHost: '0.0.0.0',
-      endpointPort: 8545,
-      vendor: 'Bitmain',
-      hardwareVersion: 'S9i 13.5',
-      firmware: 'braiins-os-2018-09-22-1-hash',
-      deviceId: 'some-device-uuid',
-    });
+    const built = sv2SetupConnection({ protocol: 2, ...CORE_FIELDS });
     expect(built.toString('hex')).toBe(CORE_SETUP.toString('hex'));
   });
 
