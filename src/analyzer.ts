@@ -3,7 +3,7 @@ import { DecodeStats, decodeFrame } from './decode/decode';
 import { Packet, SYN, TCP, UDP } from './decode/packet';
 import { DetectionEngine, type DnsLookup } from './detect/engine';
 import type { Signatures } from './detect/signatures';
-import { BENIGN, MINING, UNDECIDED, type Flow } from './flow/flow';
+import { BENIGN, MINING, type Flow } from './flow/flow';
 import { RuledOut } from './flow/ruled-out';
 import { FlowTable, endpointHash } from './flow/table';
 import { Aggregator } from './report/aggregate';
@@ -61,8 +61,8 @@ export class Analyzer implements FrameSink {
     });
     this.engine = new DetectionEngine(sigs, { inspectBytes: opts.inspectBytes }, {
       flagged: (flow) => this.flagged(flow),
-      lookup: (l: DnsLookup, flow: Flow) => {
-        if (this.owns(flow.hash)) this.report.lookup(l);
+      lookup: (l: DnsLookup, hash: number) => {
+        if (this.owns(hash)) this.report.lookup(l);
       },
     });
   }
@@ -75,8 +75,13 @@ export class Analyzer implements FrameSink {
     if ((p.protocol !== TCP && p.protocol !== UDP) || p.laterFragment) return;
     const now = frameTimeMs(frame);
     const hash = endpointHash(p);
-    // Every shard follows DNS (over UDP and TCP) so that answers tie addresses for flows
-    // any shard owns; only the DNS flow's owner reports its lookups.
+    if (p.protocol === UDP) {
+      // No mining protocol runs over UDP; DNS messages are read one by one, with no flow kept.
+      // Every shard reads them, so that answers tie addresses for flows any shard owns.
+      if (p.srcPort === DNS_PORT || p.dstPort === DNS_PORT) this.engine.dnsDatagram(p, now, hash);
+      return;
+    }
+    // Every shard follows DNS over TCP too; only the DNS flow's owner reports its lookups.
     if (this.shards > 1 && hash % this.shards !== this.shard && p.srcPort !== DNS_PORT && p.dstPort !== DNS_PORT) return;
     if (this.ruledOut.has(p, hash)) return;
     const table = this.table;
@@ -98,10 +103,18 @@ export class Analyzer implements FrameSink {
     }
     if (now > flow.lastMs) flow.lastMs = now;
     if (flow.state > MINING) return;
-    if (p.protocol === TCP) this.engine.tcp(flow, dir as 0 | 1, p, now);
-    else if (flow.state === UNDECIDED) this.engine.udp(flow, dir as 0 | 1, p, now);
+    this.engine.tcp(flow, dir as 0 | 1, p, now);
     // Node peer flows keep their evidence (and their counts) for the --nodes list.
     if (flow.state === BENIGN && flow.evidence === null) this.ruledOut.add(p, hash);
+  }
+
+  /**
+   * True when `frame` would return at once for a TCP segment of this flow
+   * (hash and `endpointCheck`) without SYN: it was ruled out. Lets a thread
+   * that was handed the hashes skip decoding such frames (src/shard).
+   */
+  isRuledOut(hash: number, check: number): boolean {
+    return this.ruledOut.hasKey(hash, check);
   }
 
   /** The wall clock for a live capture with no packets arriving: idle flows still end. */

@@ -36,7 +36,8 @@ export interface DnsLookup {
 export interface DetectionEvents {
   /** A flow's evidence first reached a finding, or grew (called again as it does). */
   flagged(flow: Flow): void;
-  lookup(lookup: DnsLookup, flow: Flow): void;
+  /** `hash` is the endpoint hash of the DNS exchange (which shard reports it). */
+  lookup(lookup: DnsLookup, hash: number): void;
 }
 
 const DNS_PORT = 53;
@@ -56,6 +57,16 @@ function contains(b: Uint8Array, start: number, length: number, what: Buffer): b
 }
 const WEB_PORTS = new Set([80, 443, 8080, 8443]);
 
+/** Suffix hashes of every pool domain, to rule DNS messages out on their bytes (src/detect/dns.ts). */
+export function poolSuffixHashes(sigs: Signatures): Set<number> {
+  return new Set(sigs.pools().map((p) => nameSuffixHash(p.suffix)));
+}
+
+/** False when a DNS payload cannot name a pool host, judged on its bytes alone (nearly every message). */
+export function dnsMayNamePool(p: Packet, poolSuffixes: Set<number>): boolean {
+  return mayNameSuffix(p.data, p.payloadOffset, p.payloadOffset + p.payloadLength, poolSuffixes);
+}
+
 /**
  * Decides, per flow, whether it is a mining-pool connection, and follows the
  * ones that are. Packets of flows already called ordinary never get here
@@ -65,7 +76,6 @@ const WEB_PORTS = new Set([80, 443, 8080, 8443]);
 export class DetectionEngine {
   readonly ties = new DomainTies();
   private now = 0;
-  /** Suffix hashes of every pool domain, to rule DNS messages out on their bytes (src/detect/dns.ts). */
   private readonly poolSuffixes: Set<number>;
 
   constructor(
@@ -73,7 +83,7 @@ export class DetectionEngine {
     private readonly opts: EngineOptions,
     private readonly events: DetectionEvents,
   ) {
-    this.poolSuffixes = new Set(sigs.pools().map((p) => nameSuffixHash(p.suffix)));
+    this.poolSuffixes = poolSuffixHashes(sigs);
   }
 
   /** A new flow: a connection to an address a DNS answer gave for a pool domain is flagged from its first packet. */
@@ -127,19 +137,22 @@ export class DetectionEngine {
     this.settle(flow, insp, before, notes);
   }
 
-  udp(flow: Flow, dir: Direction, p: Packet, nowMs: number): void {
+  /**
+   * A DNS message over UDP, read on its own: no flow is kept, since the
+   * datagram names both ends and a lookup needs nothing earlier. `hash`
+   * (the endpoint hash) decides which shard reports it.
+   */
+  dnsDatagram(p: Packet, nowMs: number, hash: number): void {
+    if (!dnsMayNamePool(p, this.poolSuffixes)) return;
     this.now = nowMs;
-    if (flow.aPort !== DNS_PORT && flow.bPort !== DNS_PORT) {
-      flow.state = BENIGN;
-      return;
-    }
     const end = p.payloadOffset + p.payloadLength;
-    // Nearly every message names no pool: rule that out on the bytes, then names, then addresses.
-    if (!mayNameSuffix(p.data, p.payloadOffset, end, this.poolSuffixes)) return;
     const names = parseDns(p.data, p.payloadOffset, end, false);
     if (names === null || !this.namesPool(names)) return;
     const msg = parseDns(p.data, p.payloadOffset, end);
-    if (msg !== null) this.dns(flow, dir, msg);
+    if (msg === null) return;
+    const sender = addressText(p.ipVersion, p.src0, p.src1, p.src2, p.src3);
+    const receiver = addressText(p.ipVersion, p.dst0, p.dst1, p.dst2, p.dst3);
+    this.dns(msg, sender, receiver, hash);
   }
 
   /** The flow is over: hand on what reassembly still held. */
@@ -186,7 +199,7 @@ export class DetectionEngine {
    */
   private classifiers(flow: Flow, dir: Direction, p: Packet): StreamClassifier[] {
     if (flow.aPort === DNS_PORT || flow.bPort === DNS_PORT) {
-      return [new DnsOverTcp((msg, d) => this.dns(flow, d, msg))];
+      return [new DnsOverTcp((msg, d) => this.dnsOnFlow(flow, d, msg))];
     }
     const isn = dir === 0 ? flow.isn0 : flow.isn1;
     const atStart = isn !== -1 && p.seq === ((isn + 1) >>> 0);
@@ -231,25 +244,29 @@ export class DetectionEngine {
     return false;
   }
 
-  private dns(flow: Flow, dir: Direction, msg: DnsMessage): void {
+  private dnsOnFlow(flow: Flow, dir: Direction, msg: DnsMessage): void {
     // Nearly every lookup is of an ordinary name: rule that out before building any text.
     if (!this.namesPool(msg)) return;
-    const fromA = dir === 0;
-    const sender = fromA ? addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3) : addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
-    const receiver = fromA ? addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3) : addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
+    const a = addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
+    const b = addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
+    if (dir === 0) this.dns(msg, a, b, flow.hash);
+    else this.dns(msg, b, a, flow.hash);
+  }
+
+  private dns(msg: DnsMessage, sender: string, receiver: string, hash: number): void {
     if (!msg.response) {
       for (const q of msg.questions) {
         const pool = this.sigs.matchPoolDomain(q.name);
-        if (pool !== null) this.events.lookup({ host: sender, domain: q.name, poolName: pool.pool, address: null, resolver: receiver, timeMs: this.now, id: msg.id }, flow);
+        if (pool !== null) this.events.lookup({ host: sender, domain: q.name, poolName: pool.pool, address: null, resolver: receiver, timeMs: this.now, id: msg.id }, hash);
       }
       return;
     }
     const tied = this.tieAnswers(msg);
-    for (const t of tied) this.events.lookup({ host: receiver, domain: t.name, poolName: t.poolName, address: t.address, resolver: sender, timeMs: this.now, id: msg.id }, flow);
+    for (const t of tied) this.events.lookup({ host: receiver, domain: t.name, poolName: t.poolName, address: t.address, resolver: sender, timeMs: this.now, id: msg.id }, hash);
     if (tied.length === 0) {
       for (const q of msg.questions) {
         const pool = this.sigs.matchPoolDomain(q.name);
-        if (pool !== null) this.events.lookup({ host: receiver, domain: q.name, poolName: pool.pool, address: null, resolver: sender, timeMs: this.now, id: msg.id }, flow);
+        if (pool !== null) this.events.lookup({ host: receiver, domain: q.name, poolName: pool.pool, address: null, resolver: sender, timeMs: this.now, id: msg.id }, hash);
       }
     }
   }

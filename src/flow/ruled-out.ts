@@ -10,14 +10,20 @@ import { endpointCheck } from './table';
  * second look at that flow, which is ruled out again from its next segment.
  */
 export class RuledOut {
+  /** Two words per entry: the flow's hash and its check word. */
   private readonly keys: Int32Array;
   private readonly mask: number;
 
   constructor(entries = 1 << 20) {
-    let n = 1024;
-    while (n < entries) n <<= 1;
-    this.mask = n - 1;
+    const n = RuledOut.entriesFor(entries);
     this.keys = new Int32Array(n * 2);
+    this.mask = n - 1;
+  }
+
+  static entriesFor(wanted: number): number {
+    let n = 1024;
+    while (n < wanted) n <<= 1;
+    return n;
   }
 
   /** True when the packet belongs to a ruled-out flow (a new SYN never does: the ports may be reused). */
@@ -26,6 +32,12 @@ export class RuledOut {
     if (this.keys[i] !== hash || (p.tcpFlags & SYN) !== 0) return false;
     // Slot 0 means empty only if the check word is 0 too; hashing never maps a real flow to (0, 0) in practice.
     return this.keys[i + 1] === endpointCheck(p);
+  }
+
+  /** `has` for a flow known by its hash and check word (`endpointCheck`), packet not at hand. */
+  hasKey(hash: number, check: number): boolean {
+    const i = (hash & this.mask) << 1;
+    return this.keys[i] === hash && this.keys[i + 1] === check;
   }
 
   /** A new connection on the same ports (its SYN) is not the one that was ruled out. */

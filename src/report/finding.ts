@@ -42,6 +42,7 @@ export interface Summary {
   packets: number;
   bytes: number;
   seconds: number;
+  /** TCP connections followed. UDP keeps no flows: DNS messages are read one by one and nothing else is mining. */
   flows: number;
   findings: number;
   warnings: string[];
