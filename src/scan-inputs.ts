@@ -1,5 +1,4 @@
-import type { Analyzer } from './analyzer';
-import { CaptureFormatError, type CaptureWarning } from './capture/frame';
+import { CaptureFormatError, type CaptureWarning, type FrameSink } from './capture/frame';
 import { readCapture } from './capture/read';
 
 export interface InputsResult {
@@ -15,15 +14,15 @@ export interface InputsResult {
 }
 
 /**
- * Reads every input into one analyzer: a bad record ends its file with a
+ * Reads every input into one sink (an analyzer, or the reader of `--workers`): a bad record ends its file with a
  * warning; a file that is not a capture is an error when it was named, and
  * skipped with a warning when a folder walk found it.
  */
-export async function scanInputs(inputs: { path: string; explicit: boolean }[], analyzer: Analyzer, onWarning: (w: CaptureWarning) => void): Promise<InputsResult> {
+export async function scanInputs(inputs: { path: string; explicit: boolean }[], sink: FrameSink, onWarning: (w: CaptureWarning) => void): Promise<InputsResult> {
   const result: InputsResult = { files: 0, warnings: [], skipped: [], usageError: false, errors: [] };
   for (const input of inputs) {
     try {
-      await readCapture(input.path, analyzer, (w) => {
+      await readCapture(input.path, sink, (w) => {
         result.warnings.push(`${w.file}: offset ${w.offset}: ${w.message}`);
         onWarning(w);
       });

@@ -4,11 +4,10 @@ import { Analyzer } from '../analyzer';
 import { CaptureFormatError } from '../capture/frame';
 import { expandInputs } from '../capture/read';
 import { loadSignatures } from '../detect/signatures';
-import { Aggregator } from '../report/aggregate';
 import type { Finding, NodeContact, Summary } from '../report/finding';
 import { formatForPath, render, type Format } from '../report/writers';
 import { scanInputs, type InputsResult } from '../scan-inputs';
-import { runSharded } from '../shard/run';
+import { scanThreaded } from '../shard/run';
 
 export interface ScanArgs {
   paths: string[];
@@ -21,7 +20,7 @@ export interface ScanArgs {
   inspectBytes: number;
   /** List cryptocurrency node peer traffic too. */
   nodes?: boolean;
-  /** Worker threads; flows are sharded between them. */
+  /** Threads: one reads and decodes, the others analyze, flows sharded between them. */
   workers?: number;
 }
 
@@ -61,20 +60,9 @@ export async function scan(args: ScanArgs, log: pino.Logger): Promise<number> {
     const findings = analyzer.finish();
     outcome = { findings, nodes: analyzer.report.nodes(), inputs: result, packets: analyzer.packets, bytes: analyzer.bytes, flows: analyzer.flowsSeen };
   } else {
-    const shards = await runSharded({ inputs, signatures: args.signatures, options, shards: workers });
-    const merged = new Aggregator();
-    for (const s of shards) merged.merge(s.state);
-    // Every worker read every input: counts and warnings come from one, flows from all.
-    const first = shards[0];
-    for (const w of first.inputs.warnings) log.warn(w);
-    outcome = {
-      findings: merged.findings(),
-      nodes: merged.nodes(),
-      inputs: first.inputs,
-      packets: first.packets,
-      bytes: first.bytes,
-      flows: shards.reduce((n, s) => n + s.flows, 0),
-    };
+    const run = await scanThreaded(inputs, args.signatures, options, workers, (w) => log.warn({ file: w.file, offset: w.offset }, w.message));
+    log.debug({ packets: run.packets, analyzed: run.analyzed }, 'frames the analysis threads decoded');
+    outcome = { findings: run.report.findings(), nodes: run.report.nodes(), inputs: run.inputs, packets: run.packets, bytes: run.bytes, flows: run.flows };
   }
   for (const e of outcome.inputs.errors) log.error(e);
   if (outcome.inputs.skipped.length > 0) log.info({ skipped: outcome.inputs.skipped }, `${outcome.inputs.skipped.length} file(s) in the folders given are not captures and were skipped`);
