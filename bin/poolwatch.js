@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 'use strict';
-const { hideBin } = require('yargs/helpers');
 const { main } = require('../dist/src/cli/main.js');
 
-main(hideBin(process.argv)).then(
+// process.argv.slice(2) rather than yargs/helpers' hideBin: the helpers module imports yargs' whole
+// help-text stack (cliui, string-width, ...), which src/cli/yargs.ts otherwise loads only for help.
+main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

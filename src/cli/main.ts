@@ -1,11 +1,15 @@
-import yargs from 'yargs';
-import { DEFAULT_ANALYZER_OPTIONS } from '../analyzer';
 import { SignatureError, loadSignatures } from '../detect/signatures';
-import { FORMATS, type Format } from '../report/writers';
+import type { Format } from '../report/writers';
 import { LOG_LEVELS, makeLogger } from './log';
-import { EXIT_USAGE, scan } from './scan';
-import { interfaces } from './interfaces';
-import { LIVE_DEFAULTS, live } from './live';
+import { loadYargs, skipHelpCache } from './yargs';
+
+// Required when a command's builder or work runs, not at start: a scan never loads live capture,
+// and `--help` or `signatures check` load neither the analyzer nor pino.
+const analyzerModule = () => require('../analyzer') as typeof import('../analyzer');
+const writersModule = () => require('../report/writers') as typeof import('../report/writers');
+const scanModule = () => require('./scan') as typeof import('./scan');
+const liveModule = () => require('./live') as typeof import('./live');
+const interfacesModule = () => require('./interfaces') as typeof import('./interfaces');
 
 const EXIT_INTERNAL = 1;
 
@@ -17,7 +21,8 @@ export async function main(argv: string[]): Promise<number> {
   // Handlers only choose the work; it runs after yargs has validated the whole command line,
   // so a usage error never starts a scan.
   let work: (() => Promise<number>) | null = null;
-  const parser = yargs(argv.map((a) => (a === '-' ? STDIN_ARG : a)))
+  const parser = loadYargs()
+    .yargs(argv.map((a) => (a === '-' ? STDIN_ARG : a)))
     .scriptName('poolwatch')
     .usage('$0 <command> [options]\n\nFinds cryptocurrency-mining-pool connections in network traffic.')
     .option('log-level', { choices: LOG_LEVELS, default: 'warn' as const, describe: 'pino log level (logs go to stderr)' })
@@ -25,22 +30,24 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'scan <paths..>',
       'scan capture files (pcap, pcapng, gzip), folders, or - for stdin',
-      (y) =>
-        y
+      (y) => {
+        const defaults = analyzerModule().DEFAULT_ANALYZER_OPTIONS;
+        return y
           .positional('paths', { type: 'string', array: true, demandOption: true, describe: 'files, folders (recursive) or -' })
-          .option('format', { alias: 'f', choices: FORMATS, describe: 'report format (default: table on a terminal, else jsonl; or from --output extension)' })
+          .option('format', { alias: 'f', choices: writersModule().FORMATS, describe: 'report format (default: table on a terminal, else jsonl; or from --output extension)' })
           .option('output', { alias: 'o', type: 'string', describe: 'write the report to FILE' })
           .option('exit-code', { type: 'number', describe: 'exit with N when anything was flagged (for CI gates)' })
-          .option('max-flows', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.maxFlows, describe: 'flows held at once (when full, the stalest of a sample is ended; flows with evidence last)' })
-          .option('idle-timeout', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.idleTimeoutMs / 1000, describe: 'seconds without a packet before a flow ends' })
-          .option('inspect-bytes', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.inspectBytes, describe: 'bytes per direction read from an undecided flow' })
+          .option('max-flows', { type: 'number', default: defaults.maxFlows, describe: 'flows held at once (when full, the stalest of a sample is ended; flows with evidence last)' })
+          .option('idle-timeout', { type: 'number', default: defaults.idleTimeoutMs / 1000, describe: 'seconds without a packet before a flow ends' })
+          .option('inspect-bytes', { type: 'number', default: defaults.inspectBytes, describe: 'bytes per direction read from an undecided flow' })
           .option('workers', { alias: 'w', type: 'number', default: 1, describe: 'worker threads; flows are sharded between them by a symmetric hash of their endpoints' })
           .option('nodes', { type: 'boolean', default: false, describe: 'also list cryptocurrency node peer traffic (Bitcoin, Monero, Ethereum P2P), which is not mining' })
           .example('$0 scan capture.pcapng', 'report on one capture')
-          .example('tcpdump -i eth0 -w - | $0 scan - -o report.jsonl', 'scan from stdin'),
+          .example('tcpdump -i eth0 -w - | $0 scan - -o report.jsonl', 'scan from stdin');
+      },
       (a) => {
-        const log = makeLogger(a.logLevel);
-        work = () => scan(
+        // The logger is made in the work: yargs runs this handler even after a failed validation.
+        work = () => scanModule().scan(
           {
             paths: (a.paths as string[]).map((p) => (p === STDIN_ARG ? '-' : p)),
             format: a.format as Format | undefined,
@@ -53,15 +60,17 @@ export async function main(argv: string[]): Promise<number> {
             nodes: a.nodes,
             workers: a.workers,
           },
-          log,
+          makeLogger(a.logLevel),
         );
       },
     )
     .command(
       'live',
       'capture from network interfaces through libpcap and report mining sessions as they start',
-      (y) =>
-        y
+      (y) => {
+        const defaults = analyzerModule().DEFAULT_ANALYZER_OPTIONS;
+        const { LIVE_DEFAULTS } = liveModule();
+        return y
           .option('log-level', { default: 'info' as const, describe: 'pino log level (logs go to stderr; info shows the periodic capture stats)' })
           .option('interface', { alias: 'i', type: 'string', array: true, demandOption: true, describe: 'interface to capture on (repeat for several; `poolwatch interfaces` lists them)' })
           .option('bpf', { type: 'string', describe: 'libpcap (BPF) filter, e.g. "not port 22"' })
@@ -74,14 +83,14 @@ export async function main(argv: string[]): Promise<number> {
           .option('stats-interval', { type: 'number', default: LIVE_DEFAULTS.statsInterval, describe: 'seconds between capture stats log lines (0: none)' })
           .option('update-interval', { type: 'number', default: LIVE_DEFAULTS.updateInterval, describe: 'seconds between update lines for findings whose counters grew (0: only when evidence grows)' })
           .option('alert-cmd', { type: 'string', describe: 'shell command run for each new finding, with its JSON line on stdin' })
-          .option('max-flows', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.maxFlows, describe: 'flows held at once (when full, the stalest of a sample is ended; flows with evidence last)' })
-          .option('idle-timeout', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.idleTimeoutMs / 1000, describe: 'seconds without a packet before a flow ends' })
-          .option('inspect-bytes', { type: 'number', default: DEFAULT_ANALYZER_OPTIONS.inspectBytes, describe: 'bytes per direction read from an undecided flow' })
+          .option('max-flows', { type: 'number', default: defaults.maxFlows, describe: 'flows held at once (when full, the stalest of a sample is ended; flows with evidence last)' })
+          .option('idle-timeout', { type: 'number', default: defaults.idleTimeoutMs / 1000, describe: 'seconds without a packet before a flow ends' })
+          .option('inspect-bytes', { type: 'number', default: defaults.inspectBytes, describe: 'bytes per direction read from an undecided flow' })
           .example('$0 live -i eth1 -o /var/log/poolwatch.jsonl', 'watch a mirror port; a SIEM shipper tails the file')
-          .example('$0 live -i eth1 -i eth2 --bpf "not port 22"', 'two interfaces, one filter'),
+          .example('$0 live -i eth1 -i eth2 --bpf "not port 22"', 'two interfaces, one filter');
+      },
       (a) => {
-        const log = makeLogger(a.logLevel);
-        work = () => live(
+        work = () => liveModule().live(
           {
             interfaces: a.interface,
             bpf: a.bpf,
@@ -99,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
             idleTimeout: a.idleTimeout,
             inspectBytes: a.inspectBytes,
           },
-          log,
+          makeLogger(a.logLevel),
         );
       },
     )
@@ -108,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
       'list the interfaces libpcap can capture on',
       (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
       (a) => {
-        work = async () => interfaces(a.json);
+        work = async () => interfacesModule().interfaces(a.json);
       },
     )
     .command('signatures', 'signature lists', (y) =>
@@ -135,8 +144,9 @@ export async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => {
       if (err) throw err;
       process.stderr.write(`poolwatch: ${msg}\nRun 'poolwatch --help' for usage.\n`);
-      status = EXIT_USAGE;
+      status = scanModule().EXIT_USAGE;
     });
+  skipHelpCache(parser);
   try {
     await parser.parseAsync();
     if (status !== 0 || work === null) return status;
@@ -144,7 +154,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof SignatureError) {
       process.stderr.write(`poolwatch: ${e.message}\n`);
-      return EXIT_USAGE;
+      return scanModule().EXIT_USAGE;
     }
     process.stderr.write(`poolwatch: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT_INTERNAL;
