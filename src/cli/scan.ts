@@ -48,11 +48,7 @@ export async function scan(args: ScanArgs, log: pino.Logger): Promise<number> {
   }
   const sigs = loadSignatures(args.signatures);
   const options = { maxFlows: args.maxFlows, idleTimeoutMs: args.idleTimeout * 1000, inspectBytes: args.inspectBytes };
-  let workers = Math.max(1, Math.floor(args.workers ?? 1));
-  if (workers > 1 && inputs.some((i) => i.path === '-')) {
-    log.warn('stdin can be read only once: scanning with one worker');
-    workers = 1;
-  }
+  const workers = Math.max(1, Math.floor(args.workers ?? 1));
   let outcome: Outcome;
   if (workers === 1) {
     const analyzer = new Analyzer(sigs, options);
@@ -61,7 +57,7 @@ export async function scan(args: ScanArgs, log: pino.Logger): Promise<number> {
     outcome = { findings, nodes: analyzer.report.nodes(), inputs: result, packets: analyzer.packets, bytes: analyzer.bytes, flows: analyzer.flowsSeen };
   } else {
     const run = await scanThreaded(inputs, args.signatures, options, workers, (w) => log.warn({ file: w.file, offset: w.offset }, w.message));
-    log.debug({ packets: run.packets, analyzed: run.analyzed }, 'frames the analysis threads decoded');
+    log.debug({ packets: run.packets, sent: run.sent }, 'frames handed to analysis threads');
     outcome = { findings: run.report.findings(), nodes: run.report.nodes(), inputs: run.inputs, packets: run.packets, bytes: run.bytes, flows: run.flows };
   }
   for (const e of outcome.inputs.errors) log.error(e);

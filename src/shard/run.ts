@@ -3,25 +3,25 @@ import { Worker } from 'node:worker_threads';
 import type { AnalyzerOptions } from '../analyzer';
 import type { CaptureWarning } from '../capture/frame';
 import { loadSignatures } from '../detect/signatures';
+import { RuledOut } from '../flow/ruled-out';
 import { Aggregator, type AggregatorState } from '../report/aggregate';
 import { scanInputs, type InputsResult } from '../scan-inputs';
-import { Triage } from './triage';
-import { createVerdicts, type VerdictBuffers } from './verdicts';
+import { Triage, type Lane } from './triage';
+import { createFrameRing } from './frame-ring';
 
 export interface AnalysisJob {
-  inputs: { path: string; explicit: boolean }[];
   signatures: string[];
-  options: Omit<AnalyzerOptions, 'onFinding' | 'shard' | 'shards'>;
+  options: Omit<AnalyzerOptions, 'onFinding' | 'shard' | 'shards' | 'ruledOutKeys'>;
   shard: number;
   shards: number;
-  verdicts: VerdictBuffers;
+  lane: Lane;
 }
 
 export interface AnalysisResult {
   state: AggregatorState;
   flows: number;
-  /** Frames the thread decoded and analyzed. */
-  analyzed: number;
+  /** Frames the thread was handed. */
+  frames: number;
 }
 
 export interface ThreadedScan {
@@ -30,17 +30,16 @@ export interface ThreadedScan {
   packets: number;
   bytes: number;
   flows: number;
-  /** Frames that reached an analysis thread's flow table or DNS reader, summed over threads. */
-  analyzed: number;
+  /** Frames handed to analysis threads (a DNS frame once per thread); the rest stopped at decoding. */
+  sent: number;
 }
 
 /**
- * Scans on `threads` threads. This one decodes every frame (triage.ts); the
- * `threads - 1` worker threads each read the inputs too and analyze, each
- * owning the flows whose symmetric endpoint hash falls in its shard, so both
- * directions of a flow meet in one thread. Decoding, the largest per-frame
- * cost, is done once; a worker spends a record walk and a table probe on a
- * frame of a ruled-out flow.
+ * Scans on `threads` threads. This one reads and decodes every frame
+ * (triage.ts); `threads - 1` worker threads analyze, each owning the flows
+ * whose symmetric endpoint hash falls in its shard, so both directions of a
+ * flow meet in one thread. Decoding, the largest per-frame cost, is done once,
+ * and frames of flows an analysis thread has ruled out never reach it.
  */
 export async function scanThreaded(
   inputs: { path: string; explicit: boolean }[],
@@ -50,15 +49,18 @@ export async function scanThreaded(
   onWarning: (w: CaptureWarning) => void,
 ): Promise<ThreadedScan> {
   const shards = Math.max(1, threads - 1);
-  const rings = Array.from({ length: shards }, () => createVerdicts());
-  const workers = rings.map((verdicts, shard) => start({ inputs, signatures, options, shard, shards, verdicts }));
-  const triage = new Triage(rings, loadSignatures(signatures));
+  const lanes: Lane[] = Array.from({ length: shards }, () => ({ ring: createFrameRing(), ruledOutKeys: RuledOut.sharedKeys() }));
+  const workers = lanes.map((lane, shard) => start({ signatures, options, shard, shards, lane }));
+  const triage = new Triage(lanes, loadSignatures(signatures), onWarning);
   let inputsResult: InputsResult;
   try {
     inputsResult = await scanInputs(inputs, triage, onWarning);
   } catch (e) {
+    // A failed analysis thread stops the reader: its own error says why.
+    const failed = await Promise.race([Promise.allSettled(workers.map((w) => w.result)), new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
     for (const w of workers) void w.worker.terminate();
-    throw e;
+    const cause = failed?.find((r) => r.status === 'rejected');
+    throw cause !== undefined ? (cause as PromiseRejectedResult).reason : e;
   } finally {
     triage.close();
   }
@@ -71,7 +73,7 @@ export async function scanThreaded(
     packets: triage.packets,
     bytes: triage.bytes,
     flows: results.reduce((n, r) => n + r.flows, 0),
-    analyzed: results.reduce((n, r) => n + r.analyzed, 0),
+    sent: triage.sent,
   };
 }
 
