@@ -20,8 +20,6 @@ export interface AnalyzerOptions {
    */
   shard?: number;
   shards?: number;
-  /** Storage for the ruled-out table (`RuledOut.sharedKeys`), when another thread reads it. */
-  ruledOutKeys?: Int32Array;
   /** Called each time a finding is made or grows (live alerting). */
   onFinding?: (finding: Finding) => void;
 }
@@ -56,7 +54,7 @@ export class Analyzer implements FrameSink {
   constructor(sigs: Signatures, private readonly opts: AnalyzerOptions) {
     this.shard = opts.shard ?? 0;
     this.shards = opts.shards ?? 1;
-    this.ruledOut = new RuledOut(opts.ruledOutKeys);
+    this.ruledOut = new RuledOut();
     this.table = new FlowTable({
       maxFlows: opts.maxFlows,
       idleTimeoutMs: opts.idleTimeoutMs,
@@ -109,6 +107,15 @@ export class Analyzer implements FrameSink {
     this.engine.tcp(flow, dir as 0 | 1, p, now);
     // Node peer flows keep their evidence (and their counts) for the --nodes list.
     if (flow.state === BENIGN && flow.evidence === null) this.ruledOut.add(p, hash);
+  }
+
+  /**
+   * True when `frame` would return at once for a TCP segment of this flow
+   * (hash and `endpointCheck`) without SYN: it was ruled out. Lets a thread
+   * that was handed those words skip decoding such frames (src/shard).
+   */
+  isRuledOut(hash: number, check: number): boolean {
+    return this.ruledOut.hasKey(hash, check);
   }
 
   /** The wall clock for a live capture with no packets arriving: idle flows still end. */

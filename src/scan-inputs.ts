@@ -1,5 +1,5 @@
 import { CaptureFormatError, type CaptureWarning, type FrameSink } from './capture/frame';
-import { readCapture } from './capture/read';
+import { readCapture, type ReadOptions } from './capture/read';
 
 export interface InputsResult {
   files: number;
@@ -18,14 +18,14 @@ export interface InputsResult {
  * warning; a file that is not a capture is an error when it was named, and
  * skipped with a warning when a folder walk found it.
  */
-export async function scanInputs(inputs: { path: string; explicit: boolean }[], sink: FrameSink, onWarning: (w: CaptureWarning) => void): Promise<InputsResult> {
+export async function scanInputs(inputs: { path: string; explicit: boolean }[], sink: FrameSink, onWarning: (w: CaptureWarning) => void, options: ReadOptions = {}): Promise<InputsResult> {
   const result: InputsResult = { files: 0, warnings: [], skipped: [], usageError: false, errors: [] };
   for (const input of inputs) {
     try {
       await readCapture(input.path, sink, (w) => {
         result.warnings.push(`${w.file}: offset ${w.offset}: ${w.message}`);
         onWarning(w);
-      });
+      }, options);
       result.files++;
     } catch (e) {
       if (!(e instanceof CaptureFormatError)) throw e;

@@ -22,6 +22,20 @@ export interface ReadResult {
 export interface ReadOptions {
   /** Bytes per read (default 2 MiB); the buffer grows when one record is larger. */
   chunkSize?: number;
+  /** Read through buffers another thread can see, which parses the same bytes (`scan --workers`). */
+  sharing?: ChunkSharing;
+}
+
+/**
+ * Lets a second thread run its own parser over exactly the bytes this reader
+ * parses, with no copy: the reader continues in a fresh buffer instead of
+ * moving the unparsed tail within one, and says what it is about to parse.
+ */
+export interface ChunkSharing {
+  /** A buffer of at least `bytes` to go on in; the one before it is no longer written to. */
+  take(bytes: number): Buffer;
+  /** The parser is about to run over buf[pos, end); `base` is the input offset of buf[0]; `first` starts an input. */
+  parsing(buf: Buffer, pos: number, end: number, base: number, first: boolean): void;
 }
 
 /**
@@ -39,7 +53,8 @@ function isGzip(head: Buffer): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
-function parserFor(name: string, head: Buffer, sink: FrameSink, onWarning: (w: CaptureWarning) => void): RecordParser {
+/** The parser for a capture that starts with `head`. */
+export function parserFor(name: string, head: Buffer, sink: FrameSink, onWarning: (w: CaptureWarning) => void): RecordParser {
   if (head.length === 0) throw new CaptureFormatError(name, 'empty file');
   if (head.length < 4) throw new CaptureFormatError(name, 'truncated file header');
   if (isPcapMagic(head)) return new PcapParser(name, sink, onWarning);
@@ -55,13 +70,21 @@ class Chunk {
   /** File offset of buf[0]. */
   base = 0;
   parser: RecordParser | null = null;
+  private first = true;
 
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
+  constructor(
+    size: number,
+    private readonly sharing: ChunkSharing | null,
+  ) {
+    this.buf = sharing === null ? Buffer.allocUnsafe(size) : sharing.take(size);
   }
 
   /** Moves the unparsed tail to the front and grows the buffer if the pending record does not fit. */
   prepare(): void {
+    if (this.sharing !== null) {
+      this.moveOn(this.sharing);
+      return;
+    }
     if (this.pos > 0) {
       if (this.end > this.pos) this.buf.copy(this.buf, 0, this.pos, this.end);
       this.base += this.pos;
@@ -76,8 +99,25 @@ class Chunk {
     }
   }
 
+  /** Shared buffers stay as parsed: the tail goes to the start of the next one. */
+  private moveOn(sharing: ChunkSharing): void {
+    const need = this.parser === null ? 4 : this.parser.need;
+    if (this.pos === 0 && need <= this.buf.length && this.end < this.buf.length) return;
+    const next = sharing.take(this.pos === 0 ? Math.max(need, this.buf.length * 2) : need);
+    this.buf.copy(next, 0, this.pos, this.end);
+    this.base += this.pos;
+    this.end -= this.pos;
+    this.pos = 0;
+    this.buf = next;
+  }
+
   parse(): void {
-    if (this.parser !== null) this.pos = this.parser.parse(this.buf, this.pos, this.end, this.base);
+    if (this.parser === null) return;
+    if (this.sharing !== null) {
+      this.sharing.parsing(this.buf, this.pos, this.end, this.base, this.first);
+      this.first = false;
+    }
+    this.pos = this.parser.parse(this.buf, this.pos, this.end, this.base);
   }
 
   finish(): ReadResult {
@@ -95,7 +135,8 @@ class Chunk {
  */
 export async function readCapture(file: string, sink: FrameSink, onWarning: (w: CaptureWarning) => void, options: ReadOptions = {}): Promise<ReadResult> {
   const chunkSize = Math.max(MIN_CHUNK_SIZE, Math.floor(options.chunkSize ?? DEFAULT_CHUNK_SIZE));
-  if (file === '-') return readStream(STDIN_NAME, process.stdin, sink, onWarning, chunkSize, false);
+  const sharing = options.sharing ?? null;
+  if (file === '-') return readStream(STDIN_NAME, process.stdin, sink, onWarning, chunkSize, false, sharing);
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -108,7 +149,7 @@ export async function readCapture(file: string, sink: FrameSink, onWarning: (w: 
     throw new CaptureFormatError(file, `cannot open: ${(e as Error).message}`);
   }
   try {
-    const c = new Chunk(chunkSize);
+    const c = new Chunk(chunkSize, sharing);
     for (;;) {
       const n = fs.readSync(fd, c.buf, c.end, c.buf.length - c.end, null);
       c.end += n;
@@ -138,7 +179,7 @@ export async function readCapture(file: string, sink: FrameSink, onWarning: (w: 
     fs.closeSync(fd);
   }
   // gzip: decompress as a stream so a large capture never sits in memory whole.
-  return readStream(file, fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), sink, onWarning, chunkSize, false);
+  return readStream(file, fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), sink, onWarning, chunkSize, false, sharing);
 }
 
 /** Waits until `input` has data, has ended or has failed. */
@@ -186,6 +227,7 @@ async function readStream(
   onWarning: (w: CaptureWarning) => void,
   chunkSize: number,
   gunzipped: boolean,
+  sharing: ChunkSharing | null,
 ): Promise<ReadResult> {
   let head: Buffer;
   try {
@@ -198,9 +240,9 @@ async function readStream(
     const gunzip = createGunzip();
     // Errors of either side surface on gunzip's iterator; the callback only stops Node complaining.
     pipeline(input, gunzip, () => undefined);
-    return readStream(name, gunzip, sink, onWarning, chunkSize, true);
+    return readStream(name, gunzip, sink, onWarning, chunkSize, true, sharing);
   }
-  const c = new Chunk(chunkSize);
+  const c = new Chunk(chunkSize, sharing);
   let parser: RecordParser;
   try {
     parser = parserFor(name, head, sink, onWarning);

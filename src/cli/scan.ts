@@ -57,7 +57,7 @@ export async function scan(args: ScanArgs, log: pino.Logger): Promise<number> {
     outcome = { findings, nodes: analyzer.report.nodes(), inputs: result, packets: analyzer.packets, bytes: analyzer.bytes, flows: analyzer.flowsSeen };
   } else {
     const run = await scanThreaded(inputs, args.signatures, options, workers, (w) => log.warn({ file: w.file, offset: w.offset }, w.message));
-    log.debug({ packets: run.packets, sent: run.sent }, 'frames handed to analysis threads');
+    log.debug({ packets: run.packets, analyzed: run.analyzed }, 'frames the analysis threads decoded');
     outcome = { findings: run.report.findings(), nodes: run.report.nodes(), inputs: run.inputs, packets: run.packets, bytes: run.bytes, flows: run.flows };
   }
   for (const e of outcome.inputs.errors) log.error(e);

@@ -14,25 +14,9 @@ export class RuledOut {
   private readonly keys: Int32Array;
   private readonly mask: number;
 
-  /**
-   * `keys` may be given instead of a size, from `RuledOut.sharedKeys`: then
-   * another thread can read the table (`scan --workers`).
-   */
-  constructor(entries: number | Int32Array = 1 << 20) {
-    this.keys = typeof entries === 'number' ? new Int32Array(RuledOut.entriesFor(entries) * 2) : entries;
-    const n = this.keys.length >>> 1;
-    if (n < 1024 || (n & (n - 1)) !== 0) throw new RangeError(`a ruled-out table needs a power-of-two entry count of at least 1024, got ${n}`);
-    this.mask = n - 1;
-  }
-
-  /** Storage other threads can see, for a table of at least `entries` entries. */
-  static sharedKeys(entries = 1 << 20): Int32Array {
-    return new Int32Array(new SharedArrayBuffer(RuledOut.entriesFor(entries) * 2 * Int32Array.BYTES_PER_ELEMENT));
-  }
-
-  /** The entry a flow's hash maps to: only packets with this hash's entry ever change it. */
-  slot(hash: number): number {
-    return hash & this.mask;
+  constructor(entries = 1 << 20) {
+    this.keys = new Int32Array(RuledOut.entriesFor(entries) * 2);
+    this.mask = (this.keys.length >>> 1) - 1;
   }
 
   static entriesFor(wanted: number): number {

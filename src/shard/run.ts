@@ -1,27 +1,32 @@
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { AnalyzerOptions } from '../analyzer';
 import type { CaptureWarning } from '../capture/frame';
 import { loadSignatures } from '../detect/signatures';
-import { RuledOut } from '../flow/ruled-out';
 import { Aggregator, type AggregatorState } from '../report/aggregate';
 import { scanInputs, type InputsResult } from '../scan-inputs';
-import { Triage, type Lane } from './triage';
-import { createFrameRing } from './frame-ring';
+import { SharedChunks, createJobRing, createPoolBuffers } from './chunk-pool';
+import { Triage, createVerdictRing } from './triage';
+import type { WordRingBuffers } from './word-ring';
 
 export interface AnalysisJob {
   signatures: string[];
-  options: Omit<AnalyzerOptions, 'onFinding' | 'shard' | 'shards' | 'ruledOutKeys'>;
+  options: Omit<AnalyzerOptions, 'onFinding' | 'shard' | 'shards'>;
   shard: number;
   shards: number;
-  lane: Lane;
+  /** The read buffers, shared by all threads. */
+  buffers: SharedArrayBuffer[];
+  jobs: WordRingBuffers;
+  verdicts: WordRingBuffers;
+  /** Where a read buffer replaced by a larger one arrives. */
+  port: MessagePort;
 }
 
 export interface AnalysisResult {
   state: AggregatorState;
   flows: number;
-  /** Frames the thread was handed. */
-  frames: number;
+  /** Frames the thread decoded and analyzed. */
+  analyzed: number;
 }
 
 export interface ThreadedScan {
@@ -30,16 +35,17 @@ export interface ThreadedScan {
   packets: number;
   bytes: number;
   flows: number;
-  /** Frames handed to analysis threads (a DNS frame once per thread); the rest stopped at decoding. */
-  sent: number;
+  /** Frames the analysis threads decoded and analyzed, summed over threads. */
+  analyzed: number;
 }
 
 /**
- * Scans on `threads` threads. This one reads and decodes every frame
- * (triage.ts); `threads - 1` worker threads analyze, each owning the flows
- * whose symmetric endpoint hash falls in its shard, so both directions of a
- * flow meet in one thread. Decoding, the largest per-frame cost, is done once,
- * and frames of flows an analysis thread has ruled out never reach it.
+ * Scans on `threads` threads. This one reads every input once into shared
+ * buffers and decodes three frames in four (triage.ts); `threads - 1` worker
+ * threads parse the same buffers, analyze, and each owns the flows whose
+ * symmetric endpoint hash falls in its shard, so both directions of a flow
+ * meet in one thread. No frame is copied between threads, and frames of
+ * ruled-out flows cost an analysis thread a record walk and a table probe.
  */
 export async function scanThreaded(
   inputs: { path: string; explicit: boolean }[],
@@ -49,22 +55,36 @@ export async function scanThreaded(
   onWarning: (w: CaptureWarning) => void,
 ): Promise<ThreadedScan> {
   const shards = Math.max(1, threads - 1);
-  const lanes: Lane[] = Array.from({ length: shards }, () => ({ ring: createFrameRing(), ruledOutKeys: RuledOut.sharedKeys() }));
-  const workers = lanes.map((lane, shard) => start({ signatures, options, shard, shards, lane }));
-  const triage = new Triage(lanes, loadSignatures(signatures), onWarning);
+  const buffers = createPoolBuffers();
+  const lanes = Array.from({ length: shards }, () => ({ jobs: createJobRing(), verdicts: createVerdictRing(), channel: new MessageChannel() }));
+  const workers = lanes.map((lane, shard) =>
+    start({ signatures, options, shard, shards, buffers, jobs: lane.jobs, verdicts: lane.verdicts, port: lane.channel.port2 }),
+  );
+  const triage = new Triage(
+    lanes.map((l) => l.verdicts),
+    loadSignatures(signatures),
+  );
+  const chunks = new SharedChunks(
+    buffers,
+    lanes.map((l) => l.jobs),
+    lanes.map((l) => l.channel.port1),
+    () => triage.wake(),
+  );
   let inputsResult: InputsResult;
   try {
-    inputsResult = await scanInputs(inputs, triage, onWarning);
+    inputsResult = await scanInputs(inputs, triage, onWarning, { sharing: chunks });
   } catch (e) {
     // A failed analysis thread stops the reader: its own error says why.
-    const failed = await Promise.race([Promise.allSettled(workers.map((w) => w.result)), new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
+    const settled = await Promise.race([Promise.allSettled(workers.map((w) => w.result)), new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
     for (const w of workers) void w.worker.terminate();
-    const cause = failed?.find((r) => r.status === 'rejected');
+    const cause = settled?.find((r) => r.status === 'rejected');
     throw cause !== undefined ? (cause as PromiseRejectedResult).reason : e;
   } finally {
+    chunks.close();
     triage.close();
   }
   const results = await Promise.all(workers.map((w) => w.result));
+  for (const l of lanes) l.channel.port1.close();
   const report = new Aggregator();
   for (const r of results) report.merge(r.state);
   return {
@@ -73,12 +93,12 @@ export async function scanThreaded(
     packets: triage.packets,
     bytes: triage.bytes,
     flows: results.reduce((n, r) => n + r.flows, 0),
-    sent: triage.sent,
+    analyzed: results.reduce((n, r) => n + r.analyzed, 0),
   };
 }
 
 function start(job: AnalysisJob): { worker: Worker; result: Promise<AnalysisResult> } {
-  const worker = new Worker(join(__dirname, 'worker.js'), { workerData: job });
+  const worker = new Worker(join(__dirname, 'worker.js'), { workerData: job, transferList: [job.port] });
   const result = new Promise<AnalysisResult>((resolve, reject) => {
     let settled = false;
     worker.once('message', (m: { ok: true; result: AnalysisResult } | { ok: false; error: string }) => {

@@ -1,132 +1,96 @@
 /**
- * The decoding side of `scan --workers`: decodes every frame once and hands
- * an analysis thread only the frames that need a flow. Frames of flows the
- * thread has ruled out stop here, which is most of a busy link's traffic.
+ * The decoding side of `scan --workers`. The analysis threads parse the same
+ * read buffers themselves (chunk-pool.ts) and so see every frame; this thread
+ * decodes three frames in four for them and sends, for each, a verdict:
+ * whether it can matter at all and, for TCP, the flow's hash and check word.
+ * An analysis thread then probes its ruled-out table with those words and
+ * decodes only frames that need a flow, plus every fourth frame, which it
+ * decodes itself: that share keeps the two threads about equally busy.
  *
- * The ruled-out table is the analysis thread's own, read here from shared
- * memory. A stale read must never drop a frame the thread would analyze. An
- * entry changes only when the thread handles a frame that maps to it: a SYN
- * (which may forget it) or a frame of another flow (which may replace it);
- * frames of the ruled-out flow itself leave it be. So the entry for this
- * frame's flow is trusted once the thread has finished every frame sent to
- * that entry except a trailing run of that same flow's non-SYN frames. Then
- * the entry is exactly what the thread will see when this frame arrives, and
- * the results are those of one thread. Otherwise the frame is sent and the
- * thread decides (it checks its table again).
+ * A verdict depends on the frame alone, never on analysis state, so what the
+ * analysis threads report is exactly what one thread reports.
  */
-import type { CaptureWarning, Frame, FrameSink } from '../capture/frame';
+import type { Frame, FrameSink } from '../capture/frame';
 import { DecodeStats, decodeFrame } from '../decode/decode';
 import { Packet, SYN, TCP, UDP } from '../decode/packet';
 import { dnsMayNamePool, poolSuffixHashes } from '../detect/engine';
 import type { Signatures } from '../detect/signatures';
-import { RuledOut } from '../flow/ruled-out';
 import { endpointCheck, endpointHash } from '../flow/table';
-import { FrameWriter, frameLimit, type FrameRingBuffers } from './frame-ring';
+import { WordRingWriter, createWordRing, type WordRingBuffers } from './word-ring';
+
+/** Frames are counted from 0; the analysis thread decodes those with (index & SHARE_MASK) === SHARE_MASK. */
+export const SHARE_MASK = 7;
+
+/** Verdict record: kind, hash, check word, captured length (to catch two parsers drifting apart). */
+export const VERDICT_WORDS = 4;
+/** The frame cannot change any state (not TCP/UDP, a later fragment, UDP that is not DNS naming a pool). */
+export const SKIP = 0;
+export const TCP_SEGMENT = 1;
+/** A DNS message over UDP whose bytes may name a pool. */
+export const DNS_DATAGRAM = 2;
+/** Flag on TCP_SEGMENT: SYN set, so never ruled out (the ports may start a new connection). */
+export const SYN_FLAG = 4;
+/** Flag on TCP_SEGMENT: to or from port 53, which every shard follows. */
+export const DNS_PORT_FLAG = 8;
 
 const DNS_PORT = 53;
-const LAST_SENT = 0;
-const LAST_RUN_HASH = 1;
-const LAST_RUN_CHECK = 2;
-const BEFORE_RUN = 3;
 
-/** One analysis thread as the decoding thread sees it. */
-export interface Lane {
-  ring: FrameRingBuffers;
-  ruledOutKeys: Int32Array;
-}
-
-class LaneWriter {
-  readonly writer: FrameWriter;
-  readonly frameLimit: number;
-  readonly ruledOut: RuledOut;
-  /**
-   * Four words per table entry (one cache line holds four entries): the
-   * sequence number of the last frame sent that maps to it, the flow (hash,
-   * check word) of the trailing run of non-SYN frames sent for it, and the
-   * sequence number of the last frame sent before that run.
-   */
-  readonly sent: Int32Array;
-
-  constructor(lane: Lane) {
-    const entries = lane.ruledOutKeys.length >>> 1;
-    this.writer = new FrameWriter(lane.ring);
-    this.frameLimit = frameLimit(lane.ring);
-    this.ruledOut = new RuledOut(lane.ruledOutKeys);
-    this.sent = new Int32Array(entries * 4);
-  }
+export function createVerdictRing(): WordRingBuffers {
+  return createWordRing(1 << 16, VERDICT_WORDS);
 }
 
 export class Triage implements FrameSink {
   packets = 0;
   bytes = 0;
-  /** Frames handed to analysis threads (a DNS frame counts once per thread). */
-  sent = 0;
   readonly decodeStats = new DecodeStats();
+  private index = 0;
   private readonly pkt = new Packet();
-  private readonly lanes: LaneWriter[];
+  private readonly writers: WordRingWriter[];
   private readonly poolSuffixes: Set<number>;
 
-  constructor(
-    lanes: Lane[],
-    sigs: Signatures,
-    private readonly onWarning: (w: CaptureWarning) => void,
-  ) {
-    this.lanes = lanes.map((l) => new LaneWriter(l));
+  constructor(rings: WordRingBuffers[], sigs: Signatures) {
+    this.writers = rings.map((r) => new WordRingWriter(r));
     this.poolSuffixes = poolSuffixHashes(sigs);
   }
 
   frame(frame: Frame): void {
     this.packets++;
     this.bytes += frame.origLength;
+    if ((this.index++ & SHARE_MASK) === SHARE_MASK) return;
     const p = this.pkt;
-    // What Analyzer.frame drops before touching any state stops here.
-    if (!decodeFrame(frame, p, this.decodeStats) || p.laterFragment) return;
-    const lanes = this.lanes;
-    const dns = p.srcPort === DNS_PORT || p.dstPort === DNS_PORT;
-    if (p.protocol === UDP) {
-      // Read without a flow (Analyzer.frame): only a DNS message that may name a pool matters, to every shard.
-      if (dns && dnsMayNamePool(p, this.poolSuffixes)) for (let i = 0; i < lanes.length; i++) this.send(lanes[i], frame);
-      return;
+    let kind = SKIP;
+    let hash = 0;
+    let check = 0;
+    // What Analyzer.frame drops before touching any state is SKIP here.
+    if (decodeFrame(frame, p, this.decodeStats) && !p.laterFragment) {
+      const dns = p.srcPort === DNS_PORT || p.dstPort === DNS_PORT;
+      if (p.protocol === TCP) {
+        kind = TCP_SEGMENT | ((p.tcpFlags & SYN) !== 0 ? SYN_FLAG : 0) | (dns ? DNS_PORT_FLAG : 0);
+        hash = endpointHash(p);
+        check = endpointCheck(p);
+      } else if (p.protocol === UDP && dns && dnsMayNamePool(p, this.poolSuffixes)) {
+        kind = DNS_DATAGRAM;
+      }
     }
-    if (p.protocol !== TCP) return;
-    const hash = endpointHash(p);
-    if (lanes.length === 1) this.offer(lanes[0], frame, p, hash);
-    // Every shard follows DNS, so that answers tie addresses for flows any shard owns.
-    else if (dns) for (let i = 0; i < lanes.length; i++) this.offer(lanes[i], frame, p, hash);
-    else this.offer(lanes[hash % lanes.length], frame, p, hash);
+    const writers = this.writers;
+    for (let i = 0; i < writers.length; i++) {
+      const w = writers[i];
+      const at = w.begin();
+      const words = w.words;
+      words[at] = kind;
+      words[at + 1] = hash;
+      words[at + 2] = check;
+      words[at + 3] = frame.capLength;
+      w.commit();
+    }
   }
 
-  /** No more input: the analysis threads finish what they hold. */
+  /** Wakes analysis threads asleep on their verdicts: this thread is about to wait for them. */
+  wake(): void {
+    for (const w of this.writers) w.wake();
+  }
+
   close(): void {
-    for (const lane of this.lanes) lane.writer.close();
-  }
-
-  private offer(lane: LaneWriter, frame: Frame, p: Packet, hash: number): void {
-    const i = lane.ruledOut.slot(hash) << 2;
-    const sent = lane.sent;
-    const syn = (p.tcpFlags & SYN) !== 0;
-    const check = endpointCheck(p);
-    if (!syn && lane.ruledOut.hasKey(hash, check)) {
-      const ownRun = sent[i + LAST_RUN_HASH] === hash && sent[i + LAST_RUN_CHECK] === check;
-      if (((lane.writer.finished() - sent[i + (ownRun ? BEFORE_RUN : LAST_SENT)]) | 0) >= 0) return;
-    }
-    const seq = this.send(lane, frame);
-    if (syn) sent[i + BEFORE_RUN] = seq;
-    else if (sent[i + LAST_RUN_HASH] !== hash || sent[i + LAST_RUN_CHECK] !== check) sent[i + BEFORE_RUN] = sent[i + LAST_SENT];
-    sent[i + LAST_RUN_HASH] = hash;
-    sent[i + LAST_RUN_CHECK] = check;
-    sent[i + LAST_SENT] = seq;
-  }
-
-  private send(lane: LaneWriter, frame: Frame): number {
-    if (frame.capLength > lane.frameLimit) this.truncate(frame, lane.frameLimit);
-    this.sent++;
-    return lane.writer.put(frame);
-  }
-
-  /** Only crafted pcapng holds frames this large; the hand-over ring takes their first part. */
-  private truncate(frame: Frame, limit: number): void {
-    this.onWarning({ file: frame.source, offset: frame.fileOffset, message: `frame of ${frame.capLength} bytes analyzed as its first ${limit} (--workers hands frames over in a ring)` });
-    frame.capLength = limit;
+    for (const w of this.writers) w.close();
   }
 }

@@ -1,32 +1,90 @@
 /**
- * One analysis thread of `scan --workers N`: analyzes the frames the decoding
- * thread hands it (triage.ts), keeps the flows of its shard, and sends back
- * its aggregator state at the end.
+ * One analysis thread of `scan --workers N`: parses the read buffers the
+ * decoding thread hands it (chunk-pool.ts), takes that thread's verdict for
+ * the frames it decoded (triage.ts), analyzes the frames of its shard that
+ * are not ruled out, and sends back its aggregator state at the end.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Analyzer } from '../analyzer';
+import type { Frame, FrameSink } from '../capture/frame';
+import type { RecordParser } from '../capture/parser';
+import { parserFor } from '../capture/read';
 import { loadSignatures } from '../detect/signatures';
+import { FIRST_OF_INPUT, JOB_BASE_HI, JOB_BASE_LO, JOB_END, JOB_FLAGS, JOB_POS, JOB_SLOT, NEW_BUFFER, type NewBuffer } from './chunk-pool';
 import type { AnalysisJob, AnalysisResult } from './run';
-import { FrameReader } from './frame-ring';
+import { DNS_PORT_FLAG, SHARE_MASK, SKIP, SYN_FLAG, TCP_SEGMENT } from './triage';
+import { WordRingReader } from './word-ring';
 
-function work(job: AnalysisJob, frames: FrameReader): AnalysisResult {
-  const analyzer = new Analyzer(loadSignatures(job.signatures), { ...job.options, shard: job.shard, shards: job.shards, ruledOutKeys: job.lane.ruledOutKeys });
-  let count = 0;
-  while (frames.next()) {
-    analyzer.frame(frames.frame);
-    count++;
+const TWO_32 = 2 ** 32;
+
+class Follower implements FrameSink {
+  analyzed = 0;
+  private index = 0;
+
+  constructor(
+    private readonly analyzer: Analyzer,
+    private readonly verdicts: WordRingReader,
+    private readonly shard: number,
+    private readonly shards: number,
+  ) {}
+
+  frame(frame: Frame): void {
+    if ((this.index++ & SHARE_MASK) !== SHARE_MASK) {
+      const v = this.verdicts;
+      const at = v.next();
+      const w = v.words;
+      if (at < 0 || w[at + 3] !== frame.capLength) throw new Error(`${frame.source}: offset ${frame.fileOffset}: the two threads' parsers disagree`);
+      const kind = w[at];
+      if (kind === SKIP) return;
+      if ((kind & 3) === TCP_SEGMENT) {
+        const hash = w[at + 1];
+        if (this.shards > 1 && hash % this.shards !== this.shard && (kind & DNS_PORT_FLAG) === 0) return;
+        if ((kind & SYN_FLAG) === 0 && this.analyzer.isRuledOut(hash, w[at + 2])) return;
+      }
+    }
+    this.analyzed++;
+    this.analyzer.frame(frame);
+  }
+}
+
+function work(job: AnalysisJob, jobs: WordRingReader, verdicts: WordRingReader, port: MessagePort): AnalysisResult {
+  const analyzer = new Analyzer(loadSignatures(job.signatures), { ...job.options, shard: job.shard, shards: job.shards });
+  const follower = new Follower(analyzer, verdicts, job.shard, job.shards);
+  const buffers = job.buffers.map((b) => Buffer.from(b));
+  const ignore = (): void => {};
+  let parser: RecordParser | null = null;
+  for (let at = jobs.next(); at >= 0; at = jobs.next()) {
+    const w = jobs.words;
+    const slot = w[at + JOB_SLOT];
+    const pos = w[at + JOB_POS];
+    const flags = w[at + JOB_FLAGS];
+    if ((flags & NEW_BUFFER) !== 0) {
+      // The decoding thread posted the larger buffer before this job, so it is there to take.
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+        const nb = m.message as NewBuffer;
+        buffers[nb.slot] = Buffer.from(nb.buffer);
+        if (nb.slot === slot) break;
+      }
+    }
+    const buf = buffers[slot];
+    // The input was judged a capture by the same test before the decoding thread parsed it.
+    if ((flags & FIRST_OF_INPUT) !== 0) parser = parserFor('', buf.subarray(pos, pos + 4), follower, ignore);
+    if (parser === null || parser.done) continue;
+    parser.parse(buf, pos, w[at + JOB_END], (w[at + JOB_BASE_LO] >>> 0) + (w[at + JOB_BASE_HI] >>> 0) * TWO_32);
   }
   analyzer.finish();
-  return { state: analyzer.report.state(), flows: analyzer.flowsSeen, frames: count };
+  return { state: analyzer.report.state(), flows: analyzer.flowsSeen, analyzed: follower.analyzed };
 }
 
 if (parentPort !== null) {
   const job = workerData as AnalysisJob;
-  const frames = new FrameReader(job.lane.ring);
+  const jobs = new WordRingReader(job.jobs);
+  const verdicts = new WordRingReader(job.verdicts);
   try {
-    parentPort.postMessage({ ok: true, result: work(job, frames) });
+    parentPort.postMessage({ ok: true, result: work(job, jobs, verdicts, job.port) });
   } catch (err) {
-    frames.fail();
+    jobs.fail();
+    verdicts.fail();
     parentPort.postMessage({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   }
 }
