@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('max-flows', { type: 'number', default: defaults.maxFlows, describe: 'flows held at once (when full, the stalest of a sample is ended; flows with evidence last)' })
           .option('idle-timeout', { type: 'number', default: defaults.idleTimeoutMs / 1000, describe: 'seconds without a packet before a flow ends' })
           .option('inspect-bytes', { type: 'number', default: defaults.inspectBytes, describe: 'bytes per direction read from an undecided flow' })
-          .option('workers', { alias: 'w', type: 'number', default: 1, describe: 'worker threads; flows are sharded between them by a symmetric hash of their endpoints' })
+          .option('workers', { alias: 'w', type: 'number', default: 1, describe: 'threads: this one reads and decodes, the other N-1 analyze, flows sharded between them by a symmetric hash of their endpoints (same report as one thread)' })
           .option('nodes', { type: 'boolean', default: false, describe: 'also list cryptocurrency node peer traffic (Bitcoin, Monero, Ethereum P2P), which is not mining' })
           .example('$0 scan capture.pcapng', 'report on one capture')
           .example('tcpdump -i eth0 -w - | $0 scan - -o report.jsonl', 'scan from stdin');
