@@ -36,7 +36,7 @@ export const DNS_PORT_FLAG = 8;
 const DNS_PORT = 53;
 
 export function createVerdictRing(): WordRingBuffers {
-  return createWordRing(1 << 16, VERDICT_WORDS);
+  return createWordRing(1 << 16, VERDICT_WORDS, 64);
 }
 
 export class Triage implements FrameSink {

@@ -33,11 +33,18 @@ export interface WordRingBuffers {
   control: SharedArrayBuffer;
   ring: SharedArrayBuffer;
   width: number;
+  /** Counters are published every `batch` records (and whenever a side is about to wait). */
+  batch: number;
 }
 
-export function createWordRing(entries: number, width: number): WordRingBuffers {
-  if ((entries & (entries - 1)) !== 0) throw new RangeError('ring size must be a power of two');
-  return { control: new SharedArrayBuffer(CONTROL_WORDS * 4), ring: new SharedArrayBuffer(entries * width * 4), width };
+/**
+ * `batch` trades how soon the other side sees a record for how often the
+ * shared counters are written: a per-record atomic store and the cache line
+ * it bounces between cores cost more than a small record itself.
+ */
+export function createWordRing(entries: number, width: number, batch = 1): WordRingBuffers {
+  if ((entries & (entries - 1)) !== 0 || (batch & (batch - 1)) !== 0 || batch > entries >>> 2) throw new RangeError('ring size and batch must be powers of two, the batch at most a quarter of the ring');
+  return { control: new SharedArrayBuffer(CONTROL_WORDS * 4), ring: new SharedArrayBuffer(entries * width * 4), width, batch };
 }
 
 export class WordRingWriter {
@@ -47,6 +54,7 @@ export class WordRingWriter {
   private readonly ctrl: Int32Array;
   private readonly mask: number;
   private readonly width: number;
+  private readonly batchMask: number;
   /** What the consumer had finished when last looked at: room is known up to there without asking again. */
   private seenFinished = 0;
 
@@ -55,6 +63,7 @@ export class WordRingWriter {
     this.words = new Int32Array(buffers.ring);
     this.width = buffers.width;
     this.mask = this.words.length / this.width - 1;
+    this.batchMask = buffers.batch - 1;
   }
 
   /** Records the consumer has finished with (by sequence number). */
@@ -68,16 +77,19 @@ export class WordRingWriter {
     return (this.written & this.mask) * this.width;
   }
 
-  /** Publishes the record begun; returns its sequence number. */
+  /** Ends the record begun; returns its sequence number. It is published with its batch. */
   commit(): number {
     this.written = (this.written + 1) | 0;
-    Atomics.store(this.ctrl, WRITTEN, this.written);
-    if (Atomics.load(this.ctrl, READER_WAITING) !== 0 && ((this.written - Atomics.load(this.ctrl, FINISHED)) | 0) >= WAKE_AFTER) this.wake();
+    if ((this.written & this.batchMask) === 0) {
+      Atomics.store(this.ctrl, WRITTEN, this.written);
+      if (Atomics.load(this.ctrl, READER_WAITING) !== 0 && ((this.written - Atomics.load(this.ctrl, FINISHED)) | 0) >= WAKE_AFTER) this.wake();
+    }
     return this.written;
   }
 
-  /** Wakes a sleeping consumer whatever there is: this side is about to wait for something. */
+  /** Publishes every record and wakes a sleeping consumer: this side is about to wait for something. */
   wake(): void {
+    Atomics.store(this.ctrl, WRITTEN, this.written);
     Atomics.store(this.ctrl, READER_WAITING, 0);
     Atomics.notify(this.ctrl, READER_WAITING);
   }
@@ -117,6 +129,7 @@ export class WordRingReader {
   private readonly ctrl: Int32Array;
   private readonly mask: number;
   private readonly width: number;
+  private readonly batchMask: number;
   private taken = 0;
   /** What the producer had published when last looked at. */
   private written = 0;
@@ -126,6 +139,7 @@ export class WordRingReader {
     this.words = new Int32Array(buffers.ring);
     this.width = buffers.width;
     this.mask = this.words.length / this.width - 1;
+    this.batchMask = buffers.batch - 1;
   }
 
   /**
@@ -133,13 +147,7 @@ export class WordRingReader {
    * once the producer is done and every record was taken.
    */
   next(): number {
-    const ctrl = this.ctrl;
-    Atomics.store(ctrl, FINISHED, this.taken);
-    // A waiting producer is woken when a quarter of the ring is free or everything is finished.
-    if (Atomics.load(ctrl, WRITER_WAITING) !== 0) {
-      const pending = (Atomics.load(ctrl, WRITTEN) - this.taken) | 0;
-      if (pending === 0 || pending <= ((this.mask + 1) * 3) >>> 2) this.wakeWriter();
-    }
+    if ((this.taken & this.batchMask) === 0) this.publish();
     if (this.taken === this.written && !this.waitForMore()) return -1;
     const at = (this.taken & this.mask) * this.width;
     this.taken = (this.taken + 1) | 0;
@@ -152,12 +160,23 @@ export class WordRingReader {
     this.wakeWriter();
   }
 
+  private publish(): void {
+    const ctrl = this.ctrl;
+    Atomics.store(ctrl, FINISHED, this.taken);
+    // A waiting producer is woken when a quarter of the ring is free or everything is finished.
+    if (Atomics.load(ctrl, WRITER_WAITING) !== 0) {
+      const pending = (Atomics.load(ctrl, WRITTEN) - this.taken) | 0;
+      if (pending === 0 || pending <= ((this.mask + 1) * 3) >>> 2) this.wakeWriter();
+    }
+  }
+
   private wakeWriter(): void {
     Atomics.store(this.ctrl, WRITER_WAITING, 0);
     Atomics.notify(this.ctrl, WRITER_WAITING);
   }
 
   private waitForMore(): boolean {
+    this.publish();
     for (let spins = 0; ; spins++) {
       this.written = Atomics.load(this.ctrl, WRITTEN);
       if (this.written !== this.taken) return true;

@@ -24,7 +24,7 @@ function readOnThread(buffers: WordRingBuffers, failAfter = -1): Promise<number[
 
 describe('word ring', () => {
   test('carries every record in order across many wraps of a small ring, with a writer that waits for room', async () => {
-    const buffers = createWordRing(256, 3);
+    const buffers = createWordRing(256, 3, 16);
     const reading = readOnThread(buffers);
     const random = rng(7);
     const sent: number[][] = [];
@@ -74,6 +74,6 @@ describe('word ring', () => {
     const buffers = createWordRing(64, 4);
     new WordRingWriter(buffers).close();
     expect(new WordRingReader(buffers).next()).toBe(-1);
-    expect(() => createWordRing(100, 4)).toThrow('power of two');
+    expect(() => createWordRing(100, 4)).toThrow('powers of two');
   });
 });
