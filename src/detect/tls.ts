@@ -113,6 +113,8 @@ function handshakeBytes(buf: Uint8Array, start: number, end: number, want: numbe
     total += Math.min(len, end - p - RECORD_HEADER);
     p += RECORD_HEADER + len;
   }
+  // One handshake record and then another type (a TLS 1.3 ServerHello, then ChangeCipherSpec): no copy.
+  if (closed && p === firstEnd) return { data: buf, start: start + RECORD_HEADER, end: firstEnd, closed };
   return { ...copyRecords(buf, start, Math.min(p, end), total), closed };
 }
 
