@@ -138,8 +138,9 @@ export class Analyzer implements FrameSink {
   }
 
   private flagged(flow: Flow): void {
-    const finding = this.report.flagged(flow);
-    this.opts.onFinding?.(finding);
+    this.report.flagged(flow);
+    // A finding is built per call only for live alerts: a scan reports at the end.
+    if (this.opts.onFinding !== undefined) this.opts.onFinding(this.report.findingOf(flow));
   }
 
   private flowEnded(flow: Flow): void {

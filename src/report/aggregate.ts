@@ -160,15 +160,19 @@ export class Aggregator {
   private readonly liveIn = new Map<Flow, Pair>();
 
   /** A flow was flagged or its evidence grew. Returns the finding as it now stands. */
-  flagged(flow: Flow): Finding {
+  flagged(flow: Flow): void {
     const pair = this.pairOf(flow);
     // A flow picked up mid-stream may turn round once its direction is known: move it.
     const before = this.liveIn.get(flow);
     if (before !== undefined && before !== pair) this.unlist(flow, before);
     pair.live.add(flow);
     this.liveIn.set(flow, pair);
+  }
+
+  /** The finding a flagged flow is part of, as it stands now (for live alerts). */
+  findingOf(flow: Flow): Finding {
     // The engine flags a flow only once its evidence is at least low, so the pair has a finding.
-    return this.finding(pair)!;
+    return this.finding(this.pairOf(flow))!;
   }
 
   /** A flow ended: record it in its pair for good. */
