@@ -6,6 +6,7 @@
  */
 import type { Frame } from '../capture/frame';
 import { type Packet, TCP, UDP } from './packet';
+import { decodeCommon } from './common';
 import { Cursor, Layer } from './cursor';
 import { ethernet, ipGuess, linkLayer, mpls, pppoeSession, vlan } from './link';
 import { ipv4, ipv6 } from './ip';
@@ -29,6 +30,15 @@ const cur = new Cursor();
  * whatever follows the IP header(s). False otherwise (ipVersion 0). Never throws.
  */
 export function decodeFrame(frame: Frame, pkt: Packet, stats?: DecodeStats): boolean {
+  if (frame.linkType === 1 && decodeCommon(frame, pkt)) {
+    if (stats !== undefined) stats.ok++;
+    return true;
+  }
+  return decodeWalk(frame, pkt, stats);
+}
+
+/** `decodeFrame` by the general walk alone, for every frame (exported so tests can hold the fast path to it). */
+export function decodeWalk(frame: Frame, pkt: Packet, stats?: DecodeStats): boolean {
   const data = frame.data;
   reset(pkt);
   pkt.data = data;
