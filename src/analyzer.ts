@@ -74,17 +74,17 @@ export class Analyzer implements FrameSink {
     const p = this.pkt;
     if (!decodeFrame(frame, p, this.decodeStats)) return;
     if ((p.protocol !== TCP && p.protocol !== UDP) || p.laterFragment) return;
-    const now = frameTimeMs(frame);
-    const hash = endpointHash(p);
     if (p.protocol === UDP) {
       // No mining protocol runs over UDP; DNS messages are read one by one, with no flow kept.
       // Every shard reads them, so that answers tie addresses for flows any shard owns.
-      if (p.srcPort === DNS_PORT || p.dstPort === DNS_PORT) this.engine.dnsDatagram(p, now, hash);
+      if (p.srcPort === DNS_PORT || p.dstPort === DNS_PORT) this.engine.dnsDatagram(p, frameTimeMs(frame), endpointHash(p));
       return;
     }
+    const hash = endpointHash(p);
     // Every shard follows DNS over TCP too; only the DNS flow's owner reports its lookups.
     if (this.shards > 1 && hash % this.shards !== this.shard && p.srcPort !== DNS_PORT && p.dstPort !== DNS_PORT) return;
     if (this.ruledOut.has(p, hash)) return;
+    const now = frameTimeMs(frame);
     const table = this.table;
     table.now = now;
     const flow = table.lookup(p, hash);
