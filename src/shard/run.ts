@@ -41,7 +41,7 @@ export interface ThreadedScan {
 
 /**
  * Scans on `threads` threads. This one reads every input once into shared
- * buffers and decodes three frames in four (triage.ts); `threads - 1` worker
+ * buffers and decodes every frame (triage.ts); `threads - 1` worker
  * threads parse the same buffers, analyze, and each owns the flows whose
  * symmetric endpoint hash falls in its shard, so both directions of a flow
  * meet in one thread. No frame is copied between threads, and frames of

@@ -1,11 +1,10 @@
 /**
  * The decoding side of `scan --workers`. The analysis threads parse the same
  * read buffers themselves (chunk-pool.ts) and so see every frame; this thread
- * decodes three frames in four for them and sends, for each, a verdict:
- * whether it can matter at all and, for TCP, the flow's hash and check word.
- * An analysis thread then probes its ruled-out table with those words and
- * decodes only frames that need a flow, plus every fourth frame, which it
- * decodes itself: that share keeps the two threads about equally busy.
+ * decodes each frame for them and sends a verdict: whether it can matter at
+ * all and, for TCP, the flow's hash and check word. An analysis thread then
+ * probes its ruled-out table with those words and decodes only the frames
+ * that need a flow.
  *
  * A verdict depends on the frame alone, never on analysis state, so what the
  * analysis threads report is exactly what one thread reports.
@@ -17,9 +16,6 @@ import { dnsMayNamePool, poolSuffixHashes } from '../detect/engine';
 import type { Signatures } from '../detect/signatures';
 import { endpointCheck, endpointHash } from '../flow/table';
 import { WordRingWriter, createWordRing, type WordRingBuffers } from './word-ring';
-
-/** Frames are counted from 0; the analysis thread decodes those with (index & SHARE_MASK) === SHARE_MASK. */
-export const SHARE_MASK = 7;
 
 /** Verdict record: kind, hash, check word, captured length (to catch two parsers drifting apart). */
 export const VERDICT_WORDS = 4;
@@ -43,7 +39,6 @@ export class Triage implements FrameSink {
   packets = 0;
   bytes = 0;
   readonly decodeStats = new DecodeStats();
-  private index = 0;
   private readonly pkt = new Packet();
   private readonly writers: WordRingWriter[];
   private readonly poolSuffixes: Set<number>;
@@ -56,7 +51,6 @@ export class Triage implements FrameSink {
   frame(frame: Frame): void {
     this.packets++;
     this.bytes += frame.origLength;
-    if ((this.index++ & SHARE_MASK) === SHARE_MASK) return;
     const p = this.pkt;
     let kind = SKIP;
     let hash = 0;
