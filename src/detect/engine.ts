@@ -51,9 +51,17 @@ function startsWith(b: Uint8Array, start: number, length: number, what: Buffer):
   return true;
 }
 
-/** Searches only the segment, not the rest of the reader's chunk behind it. */
+/** Searches only the segment, not the rest of the reader's chunk behind it (and builds no view to do so). */
 function contains(b: Uint8Array, start: number, length: number, what: Buffer): boolean {
-  return Buffer.from(b.buffer, b.byteOffset + start, length).indexOf(what) >= 0;
+  const first = what[0];
+  const last = start + length - what.length;
+  for (let i = start; i <= last; i++) {
+    if (b[i] !== first) continue;
+    let j = 1;
+    while (j < what.length && b[i + j] === what[j]) j++;
+    if (j === what.length) return true;
+  }
+  return false;
 }
 const WEB_PORTS = new Set([80, 443, 8080, 8443]);
 
