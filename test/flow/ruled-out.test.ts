@@ -1,6 +1,6 @@
 import { Packet, SYN } from '../../src/decode/packet';
 import { RuledOut } from '../../src/flow/ruled-out';
-import { endpointHash } from '../../src/flow/table';
+import { endpointCheck, endpointHash } from '../../src/flow/table';
 
 function packet(sport: number, flags = 0x10): Packet {
   const p = new Packet();
@@ -50,5 +50,24 @@ describe('RuledOut', () => {
     expect(r.has(syn, endpointHash(syn))).toBe(false);
     r.forget(syn, endpointHash(syn));
     expect(r.has(p, endpointHash(p))).toBe(false);
+  });
+
+  test('eight flows sharing a bucket are all kept; a ninth pushes out the oldest, and forget leaves the rest', () => {
+    const r = new RuledOut(1024);
+    // 128 buckets here: hashes 5, 133, 261, ... all land in bucket 5.
+    const flows = Array.from({ length: 9 }, (_, i) => ({ p: packet(30000 + i), hash: 5 + 128 * i }));
+    for (const f of flows.slice(0, 8)) r.add(f.p, f.hash);
+    expect(flows.slice(0, 8).every((f) => r.has(f.p, f.hash))).toBe(true);
+    r.add(flows[8].p, flows[8].hash);
+    expect(r.has(flows[0].p, flows[0].hash)).toBe(false);
+    expect(flows.slice(1).every((f) => r.has(f.p, f.hash))).toBe(true);
+    // Adding a flow already held changes nothing.
+    r.add(flows[8].p, flows[8].hash);
+    expect(flows.slice(1).every((f) => r.has(f.p, f.hash))).toBe(true);
+    const syn = packet(30004, SYN);
+    r.forget(syn, flows[4].hash);
+    expect(r.has(flows[4].p, flows[4].hash)).toBe(false);
+    expect(flows.filter((_, i) => i !== 0 && i !== 4).every((f) => r.has(f.p, f.hash))).toBe(true);
+    expect(r.hasKey(flows[5].hash, endpointCheck(flows[5].p))).toBe(true);
   });
 });
