@@ -58,7 +58,8 @@ export class SharedChunks implements ChunkSharing {
     this.views = buffers.map((b) => Buffer.from(b));
     this.lastJob = new Int32Array(this.views.length * jobRings.length);
     this.replaced = this.views.map(() => false);
-    this.jobs = jobRings.map((r) => new WordRingWriter(r));
+    // A full job ring waits on the analysis threads, which may need this thread's last verdicts published.
+    this.jobs = jobRings.map((r) => new WordRingWriter(r, beforeWaiting));
   }
 
   take(bytes: number): Buffer {

@@ -58,7 +58,15 @@ export class WordRingWriter {
   /** What the consumer had finished when last looked at: room is known up to there without asking again. */
   private seenFinished = 0;
 
-  constructor(buffers: WordRingBuffers) {
+  /**
+   * `beforeWaiting` runs whenever this side is about to wait for room: the
+   * consumer may need something else published (another ring's batch) to
+   * move on.
+   */
+  constructor(
+    buffers: WordRingBuffers,
+    private readonly beforeWaiting?: () => void,
+  ) {
     this.ctrl = new Int32Array(buffers.control);
     this.words = new Int32Array(buffers.ring);
     this.width = buffers.width;
@@ -73,7 +81,7 @@ export class WordRingWriter {
 
   /** Where the next record's words go in `words`, once there is room for it. */
   begin(): number {
-    if (((this.written - this.seenFinished) | 0) > this.mask) this.waitFinished((this.written - this.mask) | 0);
+    if (((this.written - this.seenFinished) | 0) > this.mask) this.waitFinished((this.written - this.mask) | 0, this.beforeWaiting);
     return (this.written & this.mask) * this.width;
   }
 

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePcapng } from '../../src/capture/writer';
 import { packageRoot } from '../../src/paths';
 import { runCli } from '../support/cli';
+import { Conversation, ether } from '../support/craft';
 
 /** The report without its timing, which is the one field that may differ between runs. */
 function report(args: string[], input?: Buffer): string {
@@ -25,5 +27,19 @@ describe('scan --workers', () => {
     const piped = report(['scan', '-', '-f', 'jsonl', '--workers', '2'], readFileSync(file));
     expect(piped.split('\n').filter((l) => l.includes('"type":"finding"')).length).toBe(1);
     expect(piped.replace(/"file":"[^"]*"/g, '')).toBe(one.replace(/"file":"[^"]*"/g, ''));
+  });
+
+  test('a frame far larger than a read buffer, arriving on stdin in small pieces, after a few frames still in flight', () => {
+    // A short mining session (its verdicts not yet a full batch), then a 5 MiB frame (many empty
+    // parse calls, more than the job ring holds, and a read buffer replaced), then more traffic.
+    const login = '{"id":1,"jsonrpc":"2.0","method":"login","params":{"login":"44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A","pass":"x","agent":"XMRig/6.16.0"}}\n';
+    const session = new Conversation({ client: '10.9.0.2', server: '198.51.100.9', clientPort: 40400, serverPort: 3333 }).handshake().client(login);
+    // (Not IP: an IP packet cannot be that long; the frame only has to be parsed, by both threads.)
+    const big = { tsNs: session.frames[session.frames.length - 1].tsNs + 1000n, data: ether(Buffer.alloc(5 * 1024 * 1024, 0x41), 0x88b5) };
+    const after = new Conversation({ client: '10.9.0.5', server: '198.51.100.9', clientPort: 40401, serverPort: 3333, startMs: Date.UTC(2026, 0, 15, 9, 1) }).handshake().client(login);
+    const capture = writePcapng([{ interfaces: [{ linkType: 1, snapLength: 0 }], records: [...session.frames, big, ...after.frames] }]);
+    const one = report(['scan', '-', '-f', 'jsonl'], capture);
+    expect(one.split('\n').filter((l) => l.includes('"type":"finding"')).length).toBe(2);
+    expect(report(['scan', '-', '-f', 'jsonl', '--workers', '2'], capture)).toBe(one);
   });
 });
