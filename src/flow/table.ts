@@ -106,7 +106,11 @@ export class FlowTable {
   private readonly capacity: number;
   private readonly idleMs: number;
   private readonly mask: number;
-  /** Per hash bucket: slot + 1 of the first flow in it, 0 for none. */
+  /**
+   * Per hash bucket, two words: slot + 1 of the first flow in it (0 for none)
+   * and that flow's hash, so the usual lookup (a chain of one) reads its
+   * candidate's hash from the same cache line as the bucket.
+   */
   private readonly bucketHead: Int32Array;
   /** Per slot: slot + 1 of the next flow in the same bucket, and the flow's hash. */
   private chainNext: Int32Array;
@@ -131,7 +135,7 @@ export class FlowTable {
     let buckets = 16;
     while (buckets < this.capacity * 2 && buckets < 1 << 26) buckets <<= 1;
     this.mask = buckets - 1;
-    this.bucketHead = new Int32Array(buckets);
+    this.bucketHead = new Int32Array(buckets * 2);
     // Per-slot arrays grow with use, so a small capture does not pay for a large --max-flows.
     const initial = Math.min(this.capacity, 4096);
     this.chainNext = new Int32Array(initial);
@@ -149,8 +153,9 @@ export class FlowTable {
     const bucket = hash & this.mask;
     const slotHash = this.slotHash;
     const chainNext = this.chainNext;
-    for (let s = this.bucketHead[bucket]; s !== 0; s = chainNext[s - 1]) {
-      if (slotHash[s - 1] !== hash) continue;
+    const head = this.bucketHead[bucket << 1];
+    for (let s = head; s !== 0; s = chainNext[s - 1]) {
+      if ((s === head ? this.bucketHead[(bucket << 1) + 1] : slotHash[s - 1]) !== hash) continue;
       const f = this.flows[s - 1];
       const dir = matches(f, p);
       if (dir < 0) continue;
@@ -177,8 +182,9 @@ export class FlowTable {
     }
     this.reset(f, p, hash);
     this.slotHash[slot] = hash;
-    this.chainNext[slot] = this.bucketHead[bucket];
-    this.bucketHead[bucket] = slot + 1;
+    this.chainNext[slot] = this.bucketHead[bucket << 1];
+    this.bucketHead[bucket << 1] = slot + 1;
+    this.bucketHead[(bucket << 1) + 1] = hash;
     this.used[slot] = 1;
     this.count++;
     this.direction = senderOpened(p) ? 0 : 1;
@@ -254,10 +260,15 @@ export class FlowTable {
     const f = this.flows[slot];
     const bucket = this.slotHash[slot] & this.mask;
     let prev = 0;
-    for (let s = this.bucketHead[bucket]; s !== 0; s = this.chainNext[s - 1]) {
+    for (let s = this.bucketHead[bucket << 1]; s !== 0; s = this.chainNext[s - 1]) {
       if (s - 1 === slot) {
-        if (prev === 0) this.bucketHead[bucket] = this.chainNext[slot];
-        else this.chainNext[prev - 1] = this.chainNext[slot];
+        if (prev === 0) {
+          const next = this.chainNext[slot];
+          this.bucketHead[bucket << 1] = next;
+          this.bucketHead[(bucket << 1) + 1] = next === 0 ? 0 : this.slotHash[next - 1];
+        } else {
+          this.chainNext[prev - 1] = this.chainNext[slot];
+        }
         break;
       }
       prev = s;
