@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writePcap, writePcapng, type PcapngInterface, type PcapngSection, type Record } from '../../src/capture/writer';
-import { ether, ethertypeOf, ipv4, udp, type Timed } from '../../test/support/craft';
+import { ether, ethertypeOf, ipv4, udp } from '../../test/support/craft';
 import { ciscoHdlc, erspan2, erspan3, gre, loopback, mpls, ppp, pppProtocolOf, pppoe, sll, sll2, vxlan } from '../../test/support/craft-links';
 import { rng } from '../../test/support/craft-protocols';
 import { MINER, MINER6, ORDINARY_SESSIONS, int, miningSession, pick, portScan, withExtensions, type Rand } from './traffic';

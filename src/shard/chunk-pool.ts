@@ -77,6 +77,8 @@ export class SharedChunks implements ChunkSharing {
 
   parsing(buf: Buffer, pos: number, end: number, base: number, first: boolean): void {
     const slot = this.current;
+    // The reader parses only the buffer it took last; a job naming another slot would send wrong bytes.
+    if (buf !== this.views[slot]) throw new Error('shared read buffers: parsing a buffer that is not the current one');
     const flags = (first ? FIRST_OF_INPUT : 0) | (this.replaced[slot] ? NEW_BUFFER : 0);
     this.replaced[slot] = false;
     for (let t = 0; t < this.jobs.length; t++) {
