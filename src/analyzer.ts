@@ -45,7 +45,7 @@ export class Analyzer implements FrameSink {
   bytes = 0;
   flowsSeen = 0;
   private readonly pkt = new Packet();
-  private readonly ruledOut: RuledOut;
+  private readonly ruledOut = new RuledOut();
   private readonly table: FlowTable;
   private readonly engine: DetectionEngine;
   private readonly shard: number;
@@ -54,7 +54,6 @@ export class Analyzer implements FrameSink {
   constructor(sigs: Signatures, private readonly opts: AnalyzerOptions) {
     this.shard = opts.shard ?? 0;
     this.shards = opts.shards ?? 1;
-    this.ruledOut = new RuledOut();
     this.table = new FlowTable({
       maxFlows: opts.maxFlows,
       idleTimeoutMs: opts.idleTimeoutMs,
