@@ -47,14 +47,27 @@ export function createWordRing(entries: number, width: number, batch = 1): WordR
   return { control: new SharedArrayBuffer(CONTROL_WORDS * 4), ring: new SharedArrayBuffer(entries * width * 4), width, batch };
 }
 
-export class WordRingWriter {
+/** Either side's view of a ring: the shared arrays and the sizes derived from them. */
+class RingView {
+  readonly words: Int32Array;
+  protected readonly ctrl: Int32Array;
+  /** Records in the ring, less one. */
+  protected readonly mask: number;
+  protected readonly width: number;
+  protected readonly batchMask: number;
+
+  constructor(buffers: WordRingBuffers) {
+    this.ctrl = new Int32Array(buffers.control);
+    this.words = new Int32Array(buffers.ring);
+    this.width = buffers.width;
+    this.mask = this.words.length / this.width - 1;
+    this.batchMask = buffers.batch - 1;
+  }
+}
+
+export class WordRingWriter extends RingView {
   /** Records committed: the sequence number of the last one. */
   written = 0;
-  readonly words: Int32Array;
-  private readonly ctrl: Int32Array;
-  private readonly mask: number;
-  private readonly width: number;
-  private readonly batchMask: number;
   /** What the consumer had finished when last looked at: room is known up to there without asking again. */
   private seenFinished = 0;
 
@@ -67,11 +80,7 @@ export class WordRingWriter {
     buffers: WordRingBuffers,
     private readonly beforeWaiting?: () => void,
   ) {
-    this.ctrl = new Int32Array(buffers.control);
-    this.words = new Int32Array(buffers.ring);
-    this.width = buffers.width;
-    this.mask = this.words.length / this.width - 1;
-    this.batchMask = buffers.batch - 1;
+    super(buffers);
   }
 
   /** Records the consumer has finished with (by sequence number). */
@@ -132,23 +141,10 @@ export class WordRingWriter {
   }
 }
 
-export class WordRingReader {
-  readonly words: Int32Array;
-  private readonly ctrl: Int32Array;
-  private readonly mask: number;
-  private readonly width: number;
-  private readonly batchMask: number;
+export class WordRingReader extends RingView {
   private taken = 0;
   /** What the producer had published when last looked at. */
   private written = 0;
-
-  constructor(buffers: WordRingBuffers) {
-    this.ctrl = new Int32Array(buffers.control);
-    this.words = new Int32Array(buffers.ring);
-    this.width = buffers.width;
-    this.mask = this.words.length / this.width - 1;
-    this.batchMask = buffers.batch - 1;
-  }
 
   /**
    * Where the next record's words are, marking the previous one finished; -1
