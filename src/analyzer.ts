@@ -76,7 +76,7 @@ export class Analyzer implements FrameSink {
     if (p.protocol === UDP) {
       // No mining protocol runs over UDP; DNS messages are read one by one, with no flow kept.
       // Every shard reads them, so that answers tie addresses for flows any shard owns.
-      if (p.srcPort === DNS_PORT || p.dstPort === DNS_PORT) this.engine.dnsDatagram(p, frameTimeMs(frame), endpointHash(p));
+      if (p.srcPort === DNS_PORT || p.dstPort === DNS_PORT) this.engine.dnsDatagram(p, frameTimeMs(frame));
       return;
     }
     const hash = endpointHash(p);

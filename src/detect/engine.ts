@@ -1,6 +1,7 @@
 import { SYN, type Packet } from '../decode/packet';
 import { addressText } from '../flow/address';
 import { BENIGN, FLAGGED, MINING, UNDECIDED, type Flow } from '../flow/flow';
+import { endpointHash } from '../flow/table';
 import type { StreamClassifier } from './classifier';
 import { DnsOverTcp } from './classify/dns-tcp';
 import { HttpHost } from './classify/http-host';
@@ -147,10 +148,11 @@ export class DetectionEngine {
 
   /**
    * A DNS message over UDP, read on its own: no flow is kept, since the
-   * datagram names both ends and a lookup needs nothing earlier. `hash`
-   * (the endpoint hash) decides which shard reports it.
+   * datagram names both ends and a lookup needs nothing earlier. Its
+   * endpoint hash (which shard reports it) is worked out only for the rare
+   * message that names a pool.
    */
-  dnsDatagram(p: Packet, nowMs: number, hash: number): void {
+  dnsDatagram(p: Packet, nowMs: number): void {
     if (!dnsMayNamePool(p, this.poolSuffixes)) return;
     this.now = nowMs;
     const end = p.payloadOffset + p.payloadLength;
@@ -160,7 +162,7 @@ export class DetectionEngine {
     if (msg === null) return;
     const sender = addressText(p.ipVersion, p.src0, p.src1, p.src2, p.src3);
     const receiver = addressText(p.ipVersion, p.dst0, p.dst1, p.dst2, p.dst3);
-    this.dns(msg, sender, receiver, hash);
+    this.dns(msg, sender, receiver, endpointHash(p));
   }
 
   /** The flow is over: hand on what reassembly still held. */
