@@ -4,6 +4,7 @@ import { Packet, SYN, TCP, UDP } from './decode/packet';
 import { DetectionEngine, type DnsLookup } from './detect/engine';
 import type { Signatures } from './detect/signatures';
 import { BENIGN, MINING, type Flow } from './flow/flow';
+import { TcpFrameKey, tcpFrameKey } from './flow/frame-key';
 import { RuledOut } from './flow/ruled-out';
 import { FlowTable, endpointHash } from './flow/table';
 import { Aggregator } from './report/aggregate';
@@ -45,6 +46,7 @@ export class Analyzer implements FrameSink {
   bytes = 0;
   flowsSeen = 0;
   private readonly pkt = new Packet();
+  private readonly key = new TcpFrameKey();
   private readonly ruledOut = new RuledOut();
   private readonly table: FlowTable;
   private readonly engine: DetectionEngine;
@@ -70,6 +72,13 @@ export class Analyzer implements FrameSink {
   frame(frame: Frame): void {
     this.packets++;
     this.bytes += frame.origLength;
+    // Most segments belong to flows already ruled out: their key, read from the bytes, is all they need.
+    const key = this.key;
+    const keyed = tcpFrameKey(frame, key);
+    if (keyed && !key.syn && this.ruledOut.hasKey(key.hash, key.check)) {
+      this.decodeStats.ok++;
+      return;
+    }
     const p = this.pkt;
     if (!decodeFrame(frame, p, this.decodeStats)) return;
     if ((p.protocol !== TCP && p.protocol !== UDP) || p.laterFragment) return;
@@ -79,10 +88,10 @@ export class Analyzer implements FrameSink {
       if (p.srcPort === DNS_PORT || p.dstPort === DNS_PORT) this.engine.dnsDatagram(p, frameTimeMs(frame));
       return;
     }
-    const hash = endpointHash(p);
+    const hash = keyed ? key.hash : endpointHash(p);
     // Every shard follows DNS over TCP too; only the DNS flow's owner reports its lookups.
     if (this.shards > 1 && hash % this.shards !== this.shard && p.srcPort !== DNS_PORT && p.dstPort !== DNS_PORT) return;
-    if (this.ruledOut.has(p, hash)) return;
+    if (!keyed && this.ruledOut.has(p, hash)) return;
     const now = frameTimeMs(frame);
     const table = this.table;
     table.now = now;

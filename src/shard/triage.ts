@@ -14,6 +14,7 @@ import { DecodeStats, decodeFrame } from '../decode/decode';
 import { Packet, SYN, TCP, UDP } from '../decode/packet';
 import { dnsMayNamePool, poolSuffixHashes } from '../detect/engine';
 import type { Signatures } from '../detect/signatures';
+import { TcpFrameKey, tcpFrameKey } from '../flow/frame-key';
 import { endpointCheck, endpointHash } from '../flow/table';
 import { WordRingWriter, createWordRing, type WordRingBuffers } from './word-ring';
 
@@ -40,6 +41,7 @@ export class Triage implements FrameSink {
   bytes = 0;
   readonly decodeStats = new DecodeStats();
   private readonly pkt = new Packet();
+  private readonly key = new TcpFrameKey();
   private readonly writers: WordRingWriter[];
   private readonly poolSuffixes: Set<number>;
 
@@ -55,8 +57,15 @@ export class Triage implements FrameSink {
     let kind = SKIP;
     let hash = 0;
     let check = 0;
-    // What Analyzer.frame drops before touching any state is SKIP here.
-    if (decodeFrame(frame, p, this.decodeStats) && !p.laterFragment) {
+    const key = this.key;
+    if (tcpFrameKey(frame, key)) {
+      // The common TCP segment: its key is read from the bytes, with no decoding.
+      this.decodeStats.ok++;
+      kind = TCP_SEGMENT | (key.syn ? SYN_FLAG : 0) | (key.dnsPort ? DNS_PORT_FLAG : 0);
+      hash = key.hash;
+      check = key.check;
+    } else if (decodeFrame(frame, p, this.decodeStats) && !p.laterFragment) {
+      // What Analyzer.frame drops before touching any state is SKIP here.
       const dns = p.srcPort === DNS_PORT || p.dstPort === DNS_PORT;
       if (p.protocol === TCP) {
         kind = TCP_SEGMENT | ((p.tcpFlags & SYN) !== 0 ? SYN_FLAG : 0) | (dns ? DNS_PORT_FLAG : 0);

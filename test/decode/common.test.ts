@@ -4,14 +4,12 @@
  * committed capture, and on those frames truncated, cut short on the wire and
  * corrupted at random.
  */
-import { join } from 'node:path';
 import { Frame } from '../../src/capture/frame';
-import { expandInputs, readCapture } from '../../src/capture/read';
 import { decodeCommon } from '../../src/decode/common';
 import { DecodeStats, decodeFrame, decodeWalk } from '../../src/decode/decode';
 import { Packet } from '../../src/decode/packet';
-import { packageRoot } from '../../src/paths';
 import { ether, ipv4, ipv6, tcp, udp } from '../support/craft';
+import { committedFrames } from '../support/frames';
 import { rng } from '../support/random';
 
 const FIELDS = [
@@ -40,31 +38,10 @@ function compare(f: Frame): boolean {
   return f.linkType === 1 && decodeCommon(f, new Packet());
 }
 
-async function allFrames(): Promise<Frame[]> {
-  const frames: Frame[] = [];
-  for (const input of expandInputs([join(packageRoot(), 'pcaps')])) {
-    try {
-      await readCapture(input.path, {
-        frame: (f) => {
-          const copy = new Frame();
-          copy.data = Buffer.from(f.data.subarray(f.offset, f.offset + f.capLength));
-          copy.capLength = f.capLength;
-          copy.origLength = f.origLength;
-          copy.linkType = f.linkType;
-          frames.push(copy);
-        },
-      }, () => {});
-    } catch {
-      // Not a capture (notes, generators): nothing to compare.
-    }
-  }
-  return frames;
-}
-
 describe('decodeCommon', () => {
   let frames: Frame[] = [];
   beforeAll(async () => {
-    frames = await allFrames();
+    frames = await committedFrames();
   });
 
   test('fills Packet exactly as the general walk on every frame of the committed captures, and takes most of them', () => {
