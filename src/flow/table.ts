@@ -115,13 +115,15 @@ export class FlowTable {
   private readonly onEnd: (flow: Flow) => void;
   private readonly capacity: number;
   private readonly idleMs: number;
-  private readonly mask: number;
+  private mask: number;
+  /** Buckets stop doubling here: two per flow the table may hold. */
+  private readonly maxBuckets: number;
   /**
    * Per hash bucket, two words: slot + 1 of the first flow in it (0 for none)
    * and that flow's hash, so the usual lookup (a chain of one) reads its
    * candidate's hash from the same cache line as the bucket.
    */
-  private readonly bucketHead: Int32Array;
+  private bucketHead: Int32Array;
   /** Per slot: slot + 1 of the next flow in the same bucket, and the flow's hash. */
   private chainNext: Int32Array;
   private slotHash: Int32Array;
@@ -144,6 +146,10 @@ export class FlowTable {
     this.stride = stride;
     let buckets = 16;
     while (buckets < this.capacity * 2 && buckets < 1 << 26) buckets <<= 1;
+    this.maxBuckets = buckets;
+    // The buckets grow with the flows held: a probe into a table sized for --max-flows would
+    // miss the cache on nearly every packet when only a few thousand flows are live.
+    buckets = Math.min(buckets, 8192);
     this.mask = buckets - 1;
     this.bucketHead = new Int32Array(buckets * 2);
     // Per-slot arrays grow with use, so a small capture does not pay for a large --max-flows.
@@ -197,6 +203,7 @@ export class FlowTable {
     this.bucketHead[(bucket << 1) + 1] = hash;
     this.used[slot] = 1;
     this.count++;
+    if (this.count * 2 > this.mask + 1 && this.mask + 1 < this.maxBuckets) this.rehash();
     this.direction = senderOpened(p) ? 0 : 1;
     this.created = true;
     return f;
@@ -264,6 +271,23 @@ export class FlowTable {
     this.chainNext = widen(this.chainNext, new Int32Array(n));
     this.slotHash = widen(this.slotHash, new Int32Array(n));
     this.used = widen(this.used, new Uint8Array(n));
+  }
+
+  /** Twice the buckets, every held flow rechained (at most one flow matches a packet, so chain order is free). */
+  private rehash(): void {
+    const buckets = (this.mask + 1) * 2;
+    const head = new Int32Array(buckets * 2);
+    const mask = buckets - 1;
+    for (let slot = 0; slot < this.flows.length; slot++) {
+      if (this.used[slot] !== 1) continue;
+      const hash = this.slotHash[slot];
+      const b = (hash & mask) << 1;
+      this.chainNext[slot] = head[b];
+      head[b] = slot + 1;
+      head[b + 1] = hash;
+    }
+    this.bucketHead = head;
+    this.mask = mask;
   }
 
   private evict(slot: number): void {

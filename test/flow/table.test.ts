@@ -136,6 +136,24 @@ describe('FlowTable', () => {
     }
   });
 
+  test('the buckets grow with the flows held: every flow is found again, from either side, across the rehashes', () => {
+    const { t, ended } = table(100_000);
+    const made: Flow[] = [];
+    // 20 000 flows take the buckets from 8 192 through three doublings.
+    for (let i = 0; i < 20_000; i++) {
+      const p = packet(A + i, B, 1024 + i, 443);
+      made.push(t.lookup(p, endpointHash(p)));
+    }
+    expect(ended).toHaveLength(0);
+    expect(t.size).toBe(20_000);
+    let lost = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const back = packet(B, A + i, 443, 1024 + i);
+      if (t.lookup(back, endpointHash(back)) !== made[i] || t.created || t.direction !== 1) lost++;
+    }
+    expect(lost).toBe(0);
+  });
+
   test('a full table ends a flow without evidence before one with evidence, however old', () => {
     const { t, ended } = table(4);
     for (let port = 1001; port <= 1004; port++) {
