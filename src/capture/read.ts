@@ -39,12 +39,15 @@ export interface ChunkSharing {
 }
 
 /**
- * 2 MiB, not the 8-16 MiB one might expect: the chunk is parsed right after
- * readSync copies it in, and while it is still in cache the parse is much
- * faster (bench/readers.ts --sweep on a 2-core EPYC: 1-4 MiB about equal,
- * 8 MiB and above 2-4x slower).
+ * 512 KiB, not the 8-16 MiB one might expect: the chunk is parsed right after
+ * readSync copies it in, and the smaller it is, the more of it is still in
+ * cache when the analyzer reads its headers. A pure read-and-parse loop is
+ * about equal from 256 KiB to 4 MiB (bench/readers.ts --sweep), but the whole
+ * analyzer on the mixed benchmark capture took 2.46 s of CPU with 512 KiB,
+ * 2.71 s with 1 MiB and 2.85 s with 2 MiB (medians of 5 alternating runs,
+ * bench/README.md); 8 MiB and above are 2-4x slower even for the parse alone.
  */
-export const DEFAULT_CHUNK_SIZE = 2 * 1024 * 1024;
+export const DEFAULT_CHUNK_SIZE = 512 * 1024;
 /** How stdin is named in frames and warnings. */
 export const STDIN_NAME = '<stdin>';
 const MIN_CHUNK_SIZE = 16;
