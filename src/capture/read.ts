@@ -20,7 +20,7 @@ export interface ReadResult {
 }
 
 export interface ReadOptions {
-  /** Bytes per read (default 2 MiB); the buffer grows when one record is larger. */
+  /** Bytes per read (default 512 KiB); the buffer grows when one record is larger. */
   chunkSize?: number;
   /** Read through buffers another thread can see, which parses the same bytes (`scan --workers`). */
   sharing?: ChunkSharing;
