@@ -9,8 +9,7 @@ import { decodeCommon } from '../../src/decode/common';
 import { DecodeStats, decodeFrame, decodeWalk } from '../../src/decode/decode';
 import { Packet } from '../../src/decode/packet';
 import { ether, ipv4, ipv6, tcp, udp } from '../support/craft';
-import { committedFrames } from '../support/frames';
-import { rng } from '../support/random';
+import { committedFrames, corrupted, truncations } from '../support/frames';
 
 const FIELDS = [
   'ipVersion', 'src0', 'src1', 'src2', 'src3', 'dst0', 'dst1', 'dst2', 'dst3', 'protocol', 'srcPort', 'dstPort', 'tcpFlags', 'seq', 'ack',
@@ -60,33 +59,14 @@ describe('decodeCommon', () => {
       ether(ipv6('2001:db8::1', '2001:db8::2', 17, udp('2001:db8::1', '2001:db8::2', 5353, 53, Buffer.alloc(30, 7)))),
       ether(ipv4('10.0.0.1', '10.0.0.2', 17, udp('10.0.0.1', '10.0.0.2', 5000, 4789, Buffer.alloc(60, 8)))),
     ];
-    for (const bytes of samples) {
-      for (let cap = 0; cap <= bytes.length; cap++) {
-        for (const extra of [0, 1, 1500]) {
-          const f = new Frame();
-          f.data = Buffer.concat([bytes, Buffer.alloc(5, 0xee)]);
-          f.capLength = cap;
-          f.origLength = cap + extra;
-          compare(f);
-        }
-      }
-    }
+    let taken = 0;
+    for (const f of truncations(samples, [0, 1, 1500])) if (compare(f)) taken++;
+    // The TCP and DNS samples take the common path once their headers are whole; VXLAN is left to the walk.
+    expect(taken).toBeGreaterThan(100);
   });
 
   test('agrees with the walk on randomly corrupted frames', () => {
-    const random = rng(31);
-    const f = new Frame();
-    for (let i = 0; i < 20000; i++) {
-      const src = frames[Math.floor(random() * frames.length)];
-      const bytes = Buffer.from(src.data);
-      // Corrupt one to three bytes in the headers, where the two paths decide.
-      for (let n = 1 + Math.floor(random() * 3); n > 0; n--) bytes[Math.floor(random() * Math.min(bytes.length, 80))] = Math.floor(random() * 256);
-      f.data = bytes;
-      f.capLength = Math.floor(random() * (bytes.length + 1));
-      f.origLength = random() < 0.5 ? f.capLength : bytes.length + 100;
-      f.linkType = 1;
-      compare(f);
-    }
+    for (const f of corrupted(frames, 31, 20000)) compare(f);
     expect(fastStats).toEqual(walkStats);
   });
 });
