@@ -79,6 +79,17 @@ export class Analyzer implements FrameSink {
       this.decodeStats.ok++;
       return;
     }
+    this.inspect(frame, keyed);
+  }
+
+  /**
+   * A frame that may change state, decoded in full: a DNS datagram, or a TCP
+   * segment of a flow. Kept out of `frame` so the per-packet path stays small
+   * for the compiler: a rare branch seen for the first time here makes V8
+   * rebuild this function, not the loop every frame goes through.
+   */
+  private inspect(frame: Frame, keyed: boolean): void {
+    const key = this.key;
     const p = this.pkt;
     if (!decodeFrame(frame, p, this.decodeStats)) return;
     if ((p.protocol !== TCP && p.protocol !== UDP) || p.laterFragment) return;
