@@ -80,6 +80,10 @@ export class PcapParser extends RecordParser {
     const linkType = this.linkType;
     const dv = this.view(buf);
     const order = this.lengthOrder;
+    // Set before the loop, not after it: a store reached only when a chunk happens to end inside
+    // a record header gets no type feedback before V8 optimizes this loop, and every such chunk
+    // then threw the optimized code away (one deoptimization per chunk, --trace-deopt).
+    this.need = hdr;
     while (end - pos >= hdr) {
       let capLength = dv.getUint32(pos + 8, le);
       let origLength = dv.getUint32(pos + 12, le);
@@ -110,7 +114,6 @@ export class PcapParser extends RecordParser {
       pos += total;
       sink.frame(frame);
     }
-    this.need = hdr;
     return pos;
   }
 }

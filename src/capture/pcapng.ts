@@ -53,6 +53,8 @@ export class PcapngParser extends RecordParser {
   parse(buf: Buffer, pos: number, end: number, base: number): number {
     const frame = this.frame;
     const dv = this.view(buf);
+    // Set first, as in pcap.ts: a store after the loop is reached too rarely to be warm when V8 optimizes it.
+    this.need = 12;
     while (end - pos >= 12) {
       let le = this.le;
       const type = dv.getUint32(pos, le);
@@ -137,7 +139,6 @@ export class PcapngParser extends RecordParser {
       }
       pos += len;
     }
-    this.need = 12;
     return pos;
   }
 
