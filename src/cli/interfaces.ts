@@ -1,5 +1,5 @@
 import { interfaceState, LiveCaptureError, loadCap, type CapDevice } from '../capture/live';
-import { EXIT_USAGE } from './scan';
+import { EXIT_USAGE } from './exit';
 
 export interface InterfaceInfo {
   name: string;

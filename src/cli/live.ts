@@ -8,7 +8,7 @@ import { loadSignatures } from '../detect/signatures';
 import type { Finding, Summary } from '../report/finding';
 import { FindingStream, LineWriter, type StreamRecord, type WriteFailure } from '../report/stream';
 import { formatForPath, render } from '../report/writers';
-import { EXIT_USAGE } from './scan';
+import { EXIT_USAGE } from './exit';
 
 export interface LiveArgs {
   interfaces: string[];

@@ -1,5 +1,6 @@
 import { SignatureError, loadSignatures } from '../detect/signatures';
 import type { Format } from '../report/writers';
+import { EXIT_INTERNAL, EXIT_USAGE } from './exit';
 import { LOG_LEVELS, makeLogger } from './log';
 import { loadYargs, skipHelpCache } from './yargs';
 
@@ -10,8 +11,6 @@ const writersModule = () => require('../report/writers') as typeof import('../re
 const scanModule = () => require('./scan') as typeof import('./scan');
 const liveModule = () => require('./live') as typeof import('./live');
 const interfacesModule = () => require('./interfaces') as typeof import('./interfaces');
-
-const EXIT_INTERNAL = 1;
 
 /** yargs drops a lone '-' argument, so stdin travels under a name no real path can have. */
 const STDIN_ARG = '\u0000stdin';
@@ -144,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => {
       if (err) throw err;
       process.stderr.write(`poolwatch: ${msg}\nRun 'poolwatch --help' for usage.\n`);
-      status = scanModule().EXIT_USAGE;
+      status = EXIT_USAGE;
     });
   skipHelpCache(parser);
   try {
@@ -154,7 +153,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof SignatureError) {
       process.stderr.write(`poolwatch: ${e.message}\n`);
-      return scanModule().EXIT_USAGE;
+      return EXIT_USAGE;
     }
     process.stderr.write(`poolwatch: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT_INTERNAL;

@@ -8,6 +8,7 @@ import type { Finding, NodeContact, Summary } from '../report/finding';
 import { formatForPath, render, type Format } from '../report/writers';
 import { scanInputs, type InputsResult } from '../scan-inputs';
 import { scanThreaded } from '../shard/run';
+import { EXIT_USAGE } from './exit';
 
 export interface ScanArgs {
   paths: string[];
@@ -23,9 +24,6 @@ export interface ScanArgs {
   /** Threads: one reads and decodes, the others analyze, flows sharded between them. */
   workers?: number;
 }
-
-/** Exit status for a usage error or an input that is not a capture. */
-export const EXIT_USAGE = 2;
 
 interface Outcome {
   findings: Finding[];

@@ -1,7 +1,7 @@
-import { hideBin } from 'yargs/helpers';
 import { main } from '../../src/cli/main';
 
-main(hideBin(process.argv)).then(
+// As bin/poolwatch.js: the arguments after node and this script (yargs/helpers would load yargs' help-text stack).
+main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
