@@ -65,6 +65,12 @@ function contains(b: Uint8Array, start: number, length: number, what: Buffer): b
   return false;
 }
 const WEB_PORTS = new Set([80, 443, 8080, 8443]);
+/**
+ * Payload-less segments in a row after which a flow still undecided is called
+ * ordinary. In a capture that holds both directions, each such segment answers
+ * data that was not captured; a miner's flow is decided by its first messages.
+ */
+const QUIET_SEGMENTS = 32;
 
 /** Suffix hashes of every pool domain, to rule DNS messages out on their bytes (src/detect/dns.ts). */
 export function poolSuffixHashes(sigs: Signatures): Set<number> {
@@ -131,7 +137,16 @@ export class DetectionEngine {
       if (dir === 0) flow.isn0 = p.seq;
       else flow.isn1 = p.seq;
     }
-    if (p.payloadLength === 0) return;
+    if (p.payloadLength === 0) {
+      const waiting = flow.inspector;
+      // Acknowledgements over and over with no data in sight: what they acknowledge went the other
+      // way outside the capture (a one-sided SPAN port, a filter on frame size), so nothing is left
+      // to read. Without this every such segment would walk the flow table for nothing.
+      if (waiting !== null && ++waiting.quiet >= QUIET_SEGMENTS && flow.state === UNDECIDED && waiting.evidence.level === 0) {
+        this.stopInspecting(flow, waiting);
+      }
+      return;
+    }
     let insp = flow.inspector;
     if (insp === null) {
       insp = new FlowInspector(this.classifiers(flow, dir, p), flow.evidence, this.opts.inspectBytes);
@@ -140,6 +155,7 @@ export class DetectionEngine {
       if (flow.isn0 !== -1) insp.streams[0].syn(flow.isn0);
       if (flow.isn1 !== -1) insp.streams[1].syn(flow.isn1);
     }
+    insp.quiet = 0;
     const before = insp.evidence.level;
     const notes = insp.evidence.notes.length;
     insp.streams[dir].segment(p.seq, p.data, p.payloadOffset, p.payloadLength, insp);
@@ -168,7 +184,11 @@ export class DetectionEngine {
   /** The flow is over: hand on what reassembly still held. */
   flowEnded(flow: Flow): void {
     const insp = flow.inspector;
-    if (insp === null) return;
+    if (insp !== null) this.stopInspecting(flow, insp);
+  }
+
+  /** Hands on what reassembly still held, then decides the flow on what was seen. */
+  private stopInspecting(flow: Flow, insp: FlowInspector): void {
     const before = insp.evidence.level;
     const notes = insp.evidence.notes.length;
     insp.streams[0].flush(insp);

@@ -18,6 +18,8 @@ export class FlowInspector implements StreamConsumer {
   /** Bytes inspected per direction. */
   seen0 = 0;
   seen1 = 0;
+  /** Payload-less segments seen in a row since the last one with data (engine.ts QUIET_SEGMENTS). */
+  quiet = 0;
   /** A classifier has matched: the rest of the flow is followed, not searched. */
   matched = false;
   /** Nothing left to inspect; the engine drops this inspector. */

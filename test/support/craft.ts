@@ -266,6 +266,11 @@ export class Conversation {
     return this;
   }
 
+  /** A segment with no data: the client's (or the server's) acknowledgement of what it has. */
+  ack(fromClient = true): this {
+    return this.emit(fromClient, Buffer.alloc(0), 'A');
+  }
+
   /** Repeats the last frame as is (a retransmission). */
   retransmitLast(): this {
     const last = this.frames[this.frames.length - 1];
