@@ -24,6 +24,13 @@ const MIN_TIE_MS = 60 * 1000;
 export class DomainTies {
   now = 0;
   private readonly cache: LRUCache<string, DomainTie>;
+  /**
+   * Every IPv4 address ever tied, as its 32-bit word, and whether any IPv6 one
+   * was: a new flow to an address never tied is ruled out by number, without
+   * building its text (nearly every flow, every packet of a SYN flood).
+   */
+  private readonly everV4 = new Set<number>();
+  private everV6 = false;
 
   constructor(maxEntries = 65536) {
     this.cache = new LRUCache<string, DomainTie>({ max: maxEntries, ttlResolution: 0, perf: { now: () => this.now }, ttl: MAX_TIE_MS });
@@ -37,10 +44,31 @@ export class DomainTies {
     this.now = nowMs;
     const ms = Math.min(MAX_TIE_MS, Math.max(MIN_TIE_MS, ttlSeconds * 1000));
     this.cache.set(address, { domain, pool, seenMs: nowMs, ttl: ttlSeconds }, { ttl: ms });
+    const word = ipv4Word(address);
+    if (word >= 0) this.everV4.add(word);
+    else this.everV6 = true;
+  }
+
+  /** False when no answer ever tied this address (IPv4: word 0 is the address), so `lookup` would find nothing. */
+  mayHold(ipVersion: number, w0: number): boolean {
+    return ipVersion === 4 ? this.everV4.has(w0 >>> 0) : this.everV6;
   }
 
   lookup(address: string, nowMs: number): DomainTie | undefined {
     this.now = nowMs;
     return this.cache.get(address);
   }
+}
+
+/** The 32-bit word of a dotted-quad IPv4 text, or -1 for anything else (IPv6). */
+function ipv4Word(text: string): number {
+  const parts = text.split('.');
+  if (parts.length !== 4) return -1;
+  let w = 0;
+  for (const part of parts) {
+    const n = Number(part);
+    if (!/^\d{1,3}$/.test(part) || n > 255) return -1;
+    w = w * 256 + n;
+  }
+  return w;
 }

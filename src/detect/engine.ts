@@ -105,13 +105,17 @@ export class DetectionEngine {
   flowStarted(flow: Flow, nowMs: number): void {
     this.now = nowMs;
     if (flow.protocol !== 6 || this.ties.size === 0) return;
+    const ties = this.ties;
+    const serverMayBeTied = ties.mayHold(flow.ipVersion, flow.b0);
+    // Picked up mid-stream, the opener is only guessed from the ports: the pool may be side A.
+    const openerMayBeTied = !flow.sawSyn && ties.mayHold(flow.ipVersion, flow.a0);
+    if (!serverMayBeTied && !openerMayBeTied) return;
     let server = addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
-    let tie = this.ties.lookup(server, nowMs);
+    let tie = serverMayBeTied ? ties.lookup(server, nowMs) : undefined;
     let minerDirection: Direction = 0;
-    if (tie === undefined && !flow.sawSyn) {
-      // Picked up mid-stream, the opener is only guessed from the ports: the pool may be side A.
+    if (tie === undefined && openerMayBeTied) {
       const a = addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
-      tie = this.ties.lookup(a, nowMs);
+      tie = ties.lookup(a, nowMs);
       if (tie !== undefined) {
         server = a;
         minerDirection = 1;
