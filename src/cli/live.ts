@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
-import type pino from 'pino';
+import type { Log } from './log';
 import { Analyzer } from '../analyzer';
 import type { CaptureWarning } from '../capture/frame';
 import { LiveCapture, LiveCaptureError, loadCap, type InterfaceStats } from '../capture/live';
@@ -75,7 +75,7 @@ class Alerts {
 
   constructor(
     private readonly cmd: string,
-    private readonly log: pino.Logger,
+    private readonly log: Log,
   ) {}
 
   add(record: StreamRecord, line: string): void {
@@ -141,7 +141,7 @@ function sum(list: InterfaceStats[], pick: (s: InterfaceStats) => number | null)
  * `poolwatch live`: capture on the interfaces, stream findings as they are made
  * and grow, log health, and write the full report when stopped.
  */
-export async function live(args: LiveArgs, log: pino.Logger): Promise<number> {
+export async function live(args: LiveArgs, log: Log): Promise<number> {
   const problem = usageProblem(args);
   if (problem !== null) {
     process.stderr.write(`poolwatch: ${problem}\n`);

@@ -1,5 +1,5 @@
 import { renameSync, writeFileSync } from 'node:fs';
-import type pino from 'pino';
+import type { Log } from './log';
 import { Analyzer } from '../analyzer';
 import { CaptureFormatError } from '../capture/frame';
 import { expandInputs } from '../capture/read';
@@ -34,7 +34,7 @@ interface Outcome {
   flows: number;
 }
 
-export async function scan(args: ScanArgs, log: pino.Logger): Promise<number> {
+export async function scan(args: ScanArgs, log: Log): Promise<number> {
   const started = process.hrtime.bigint();
   let inputs: { path: string; explicit: boolean }[];
   try {
