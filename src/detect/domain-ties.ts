@@ -23,7 +23,8 @@ const MIN_TIE_MS = 60 * 1000;
  */
 export class DomainTies {
   now = 0;
-  private readonly cache: LRUCache<string, DomainTie>;
+  /** Made at the first tie: lru-cache sets up all its slots at once (about 15 ms for 65 536), a cost most captures never need. */
+  private cache: LRUCache<string, DomainTie> | null = null;
   /**
    * Every IPv4 address ever tied, as its 32-bit word, and whether any IPv6 one
    * was: a new flow to an address never tied is ruled out by number, without
@@ -32,17 +33,18 @@ export class DomainTies {
   private readonly everV4 = new Set<number>();
   private everV6 = false;
 
-  constructor(maxEntries = 65536) {
-    this.cache = new LRUCache<string, DomainTie>({ max: maxEntries, ttlResolution: 0, perf: { now: () => this.now }, ttl: MAX_TIE_MS });
-  }
+  constructor(private readonly maxEntries = 65536) {}
 
   get size(): number {
-    return this.cache.size;
+    return this.cache === null ? 0 : this.cache.size;
   }
 
   tie(address: string, domain: string, pool: PoolDomain, ttlSeconds: number, nowMs: number): void {
     this.now = nowMs;
     const ms = Math.min(MAX_TIE_MS, Math.max(MIN_TIE_MS, ttlSeconds * 1000));
+    if (this.cache === null) {
+      this.cache = new LRUCache<string, DomainTie>({ max: this.maxEntries, ttlResolution: 0, perf: { now: () => this.now }, ttl: MAX_TIE_MS });
+    }
     this.cache.set(address, { domain, pool, seenMs: nowMs, ttl: ttlSeconds }, { ttl: ms });
     const word = ipv4Word(address);
     if (word >= 0) this.everV4.add(word);
@@ -56,7 +58,7 @@ export class DomainTies {
 
   lookup(address: string, nowMs: number): DomainTie | undefined {
     this.now = nowMs;
-    return this.cache.get(address);
+    return this.cache === null ? undefined : this.cache.get(address);
   }
 }
 
