@@ -7,6 +7,7 @@
  * Nothing here throws, and nothing reads outside [start, end). Rejection is
  * cheap: a binary stream fails on its first byte or two.
  */
+import { latin1 } from './text';
 
 /** The head is incomplete: call again with more bytes. */
 export const NEED_MORE = -1;
@@ -53,12 +54,6 @@ function isUpper(c: number): boolean {
 function isTchar(c: number): boolean {
   if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) return true;
   return c === 0x21 || (c >= 0x23 && c <= 0x27) || c === 0x2a || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x5e || c === 0x5f || c === 0x60 || c === 0x7c || c === 0x7e;
-}
-
-function latin1(b: Uint8Array, from: number, to: number): string {
-  let s = '';
-  for (let i = from; i < to; i++) s += String.fromCharCode(b[i]);
-  return s;
 }
 
 /** Where the current line ends (index of LF, or of CR in CRLF), or -1 when not yet within [p, limit). */

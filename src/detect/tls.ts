@@ -7,6 +7,7 @@
  * the start of one direction of a TCP stream; a hello may span several TCP
  * segments and several TLS records, so "not enough yet" is its own answer.
  */
+import { escapedText } from './text';
 
 /** The record or handshake message is incomplete: call again with more bytes. */
 export const NEED_MORE = -1;
@@ -132,17 +133,6 @@ function copyRecords(buf: Uint8Array, start: number, stop: number, total: number
   return { data, start: 0, end: at };
 }
 
-/** Printable text of a name or protocol id; other bytes escaped so a report never carries raw control bytes. */
-function text(b: Uint8Array, from: number, to: number, lower: boolean): string {
-  let s = '';
-  for (let i = from; i < to; i++) {
-    let c = b[i];
-    if (lower && c >= 0x41 && c <= 0x5a) c += 32;
-    s += c > 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : '\\' + String(c).padStart(3, '0');
-  }
-  return s;
-}
-
 /**
  * Parses the ClientHello at the start of a client->server stream. Returns
  * NEED_MORE while the hello is incomplete, NOT_TLS when the bytes are not a
@@ -217,7 +207,7 @@ function serverName(b: Uint8Array, p: number, end: number): string | null {
     if (nameType === 0 && len > 0) {
       let nEnd = n + len;
       if (b[nEnd - 1] === 0x2e) nEnd--;
-      return text(b, n, nEnd, true);
+      return escapedText(b, n, nEnd, true);
     }
     q = n + len;
   }
@@ -231,7 +221,7 @@ function alpnList(b: Uint8Array, p: number, end: number, out: string[]): void {
   for (let q = p + 2; q + 1 <= listEnd && out.length < MAX_ALPN; ) {
     const len = b[q];
     if (len === 0 || q + 1 + len > listEnd) return;
-    out.push(text(b, q + 1, q + 1 + len, false));
+    out.push(escapedText(b, q + 1, q + 1 + len, false));
     q += 1 + len;
   }
 }
@@ -404,7 +394,7 @@ function derString(b: Uint8Array, tag: number, v: number, end: number): string |
     return s;
   }
   if (tag !== 0x0c && tag !== 0x13 && tag !== 0x14 && tag !== 0x16) return null;
-  return text(b, v, end, false);
+  return escapedText(b, v, end, false);
 }
 
 /** [3] EXPLICIT Extensions ::= SEQUENCE OF Extension { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }. */
@@ -425,7 +415,7 @@ function extensionNames(b: Uint8Array, p: number, end: number, names: string[]):
         while (g < gnEnd) {
           const gTag = readTlv(b, g, gnEnd);
           if (gTag < 0) break;
-          if (gTag === 0x82) addName(names, text(b, tlv.v, tlv.end, true)); // [2] dNSName
+          if (gTag === 0x82) addName(names, escapedText(b, tlv.v, tlv.end, true)); // [2] dNSName
           g = tlv.end;
         }
       }
