@@ -8,6 +8,7 @@
  */
 
 import { ipv6BytesText } from '../flow/address';
+import type { IntSet } from './int-set';
 
 export interface DnsQuestion {
   name: string;
@@ -291,7 +292,7 @@ const labelAt = new Int32Array(128);
 const labelLen = new Int32Array(128);
 
 /** True when some suffix of the (possibly compressed) name at `pos` hashes into `wanted`; false for a malformed name. */
-function nameHits(buf: Uint8Array, start: number, end: number, pos: number, wanted: Set<number>): boolean {
+function nameHits(buf: Uint8Array, start: number, end: number, pos: number, wanted: IntSet): boolean {
   let n = 0;
   let hops = 0;
   let p = pos;
@@ -339,7 +340,7 @@ function skipName(buf: Uint8Array, end: number, pos: number): number {
  * question, or as the target of a CNAME answer. Allocates nothing. A false
  * answer is final; a true one still goes through parseDns and the signatures.
  */
-export function mayNameSuffix(buf: Uint8Array, start: number, end: number, wanted: Set<number>): boolean {
+export function mayNameSuffix(buf: Uint8Array, start: number, end: number, wanted: IntSet): boolean {
   if (!(start >= 0) || !(end <= buf.length) || end - start < HEADER) return false;
   const qd = (buf[start + 4] << 8) | buf[start + 5];
   const an = (buf[start + 6] << 8) | buf[start + 7];

@@ -8,6 +8,7 @@ import { HttpHost } from './classify/http-host';
 import { NodePeers } from './classify/node-peers';
 import { StratumV2 } from './classify/stratum-v2';
 import { TlsNames } from './classify/tls-names';
+import { IntSet } from './int-set';
 import { TYPE_CNAME, addressesByName, mayNameSuffix, nameSuffixHash, parseDns, type DnsMessage } from './dns';
 import { DomainTies } from './domain-ties';
 import { Evidence, LEVEL_LOW, LEVEL_MEDIUM, type Direction } from './evidence';
@@ -73,12 +74,12 @@ const WEB_PORTS = new Set([80, 443, 8080, 8443]);
 const QUIET_SEGMENTS = 32;
 
 /** Suffix hashes of every pool domain, to rule DNS messages out on their bytes (src/detect/dns.ts). */
-export function poolSuffixHashes(sigs: Signatures): Set<number> {
-  return new Set(sigs.pools().map((p) => nameSuffixHash(p.suffix)));
+export function poolSuffixHashes(sigs: Signatures): IntSet {
+  return new IntSet(sigs.pools().map((p) => nameSuffixHash(p.suffix)));
 }
 
 /** False when a DNS payload cannot name a pool host, judged on its bytes alone (nearly every message). */
-export function dnsMayNamePool(p: Packet, poolSuffixes: Set<number>): boolean {
+export function dnsMayNamePool(p: Packet, poolSuffixes: IntSet): boolean {
   return mayNameSuffix(p.data, p.payloadOffset, p.payloadOffset + p.payloadLength, poolSuffixes);
 }
 
@@ -91,7 +92,7 @@ export function dnsMayNamePool(p: Packet, poolSuffixes: Set<number>): boolean {
 export class DetectionEngine {
   readonly ties = new DomainTies();
   private now = 0;
-  private readonly poolSuffixes: Set<number>;
+  private readonly poolSuffixes: IntSet;
 
   constructor(
     private readonly sigs: Signatures,

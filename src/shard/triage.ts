@@ -13,6 +13,7 @@ import type { Frame, FrameSink } from '../capture/frame';
 import { DecodeStats, decodeFrame } from '../decode/decode';
 import { Packet, SYN, TCP, UDP } from '../decode/packet';
 import { dnsMayNamePool, poolSuffixHashes } from '../detect/engine';
+import type { IntSet } from '../detect/int-set';
 import type { Signatures } from '../detect/signatures';
 import { TcpFrameKey, tcpFrameKey } from '../flow/frame-key';
 import { endpointCheck, endpointHash } from '../flow/table';
@@ -43,7 +44,7 @@ export class Triage implements FrameSink {
   private readonly pkt = new Packet();
   private readonly key = new TcpFrameKey();
   private readonly writers: WordRingWriter[];
-  private readonly poolSuffixes: Set<number>;
+  private readonly poolSuffixes: IntSet;
 
   constructor(rings: WordRingBuffers[], sigs: Signatures) {
     this.writers = rings.map((r) => new WordRingWriter(r));
