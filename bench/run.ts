@@ -7,7 +7,8 @@
  *
  * Options: --rounds N, --only mixed,small,flood, --tools poolwatch,baseline,ndpiReader,ngrep,tcpdump,
  * --gate (exit 1 when a ratio is below half its target or detection differs; on with --quick),
- * --no-gate, --no-speed-gate (gate on detection only), --poolwatch "node path/to/poolwatch.js" (default: this build's CLI).
+ * --no-gate, --no-speed-gate (gate on detection only), --no-workers (skip the --workers 2 runs),
+ * --poolwatch "node path/to/poolwatch.js" (default: this build's CLI).
  *
  * Every tool runs as its own process; CPU seconds (user + system), wall seconds
  * and peak RSS come from the kernel's rusage of that process. Throughput is
@@ -39,6 +40,8 @@ interface Options {
   /** With --no-speed-gate only detection differences fail the gate. */
   speedGate: boolean;
   poolwatch: string[];
+  /** --no-workers: leave out the `--workers 2` runs (a gate on ratios does not need them). */
+  skipWorkers: boolean;
   /** This build's CLI module, when poolwatch is not given on the command line. */
   poolwatchMain: string | null;
 }
@@ -70,6 +73,7 @@ function parseOptions(argv: string[], root: string): Options {
     gate: argv.includes('--no-gate') ? false : quick || argv.includes('--gate'),
     speedGate: !argv.includes('--no-speed-gate'),
     poolwatch: pw !== undefined ? pw.split(' ').filter((x) => x !== '') : defaultPoolwatch(root),
+    skipWorkers: argv.includes('--no-workers'),
     poolwatchMain: pw !== undefined ? null : path.join(__dirname, '..', 'src', 'cli', 'main.js'),
   };
 }
@@ -274,7 +278,7 @@ async function main(): Promise<void> {
     const tools: Tool[] = [];
     if (o.tools === null || o.tools.includes('poolwatch')) {
       tools.push(poolwatchTool('poolwatch', o.poolwatch, []));
-      if (workers && kind !== 'flood') tools.push(poolwatchTool('poolwatch --workers 2', o.poolwatch, ['--workers', '2']));
+      if (workers && !o.skipWorkers && kind !== 'flood') tools.push(poolwatchTool('poolwatch --workers 2', o.poolwatch, ['--workers', '2']));
       // The flood again with a table big enough to hold every flow at once: what a million flows cost.
       if (kind === 'flood') tools.push(poolwatchTool('poolwatch --max-flows 1048576', o.poolwatch, ['--max-flows', '1048576']));
     }
