@@ -24,13 +24,21 @@ export class FlowInspector implements StreamConsumer {
   matched = false;
   /** Nothing left to inspect; the engine drops this inspector. */
   done = false;
-  private live: StreamClassifier[];
+  /*
+   * Both are replaced once a classifier matches. The empty defaults make the constructor's
+   * assignment a second store, so V8 treats the fields as changing from the first flow on; a
+   * field first replaced after the flow path was optimized threw that code away (3 deoptimizations
+   * of the stream path, --trace-deopt).
+   */
+  private live: StreamClassifier[] = [];
   /** Per classifier: bit 0 set when direction 0 was ruled out, bit 1 for direction 1. */
-  private ruledOut: number[];
+  private ruledOut = new Uint8Array(0);
 
   constructor(classifiers: StreamClassifier[], evidence: Evidence | null, private readonly budget: number) {
     this.live = classifiers;
-    this.ruledOut = classifiers.map(() => 0);
+    // A typed array, one kind of object whatever its length: an array from map() and one from a
+    // literal have different element kinds, and the second one seen threw the optimized code away.
+    this.ruledOut = new Uint8Array(classifiers.length);
     this.evidence = evidence ?? new Evidence();
   }
 
@@ -47,7 +55,7 @@ export class FlowInspector implements StreamConsumer {
         this.matched = true;
         // Follow only the classifier that recognised the flow from here on.
         this.live = [this.live[i]];
-        this.ruledOut = [this.ruledOut[i]];
+        this.ruledOut = Uint8Array.of(this.ruledOut[i]);
         break;
       }
       if (verdict === NOT_THIS) this.ruledOut[i] |= bit;
