@@ -66,7 +66,7 @@ function parseOptions(argv: string[], root: string): Options {
   const pw = value('--poolwatch');
   return {
     quick,
-    rounds: Number(value('--rounds') ?? (quick ? 1 : 2)),
+    rounds: Number(value('--rounds') ?? (quick ? 1 : 3)),
     roundsGiven: value('--rounds') !== undefined,
     only,
     tools: value('--tools')?.split(',') ?? null,
