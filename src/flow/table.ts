@@ -148,8 +148,10 @@ export class FlowTable {
     while (buckets < this.capacity * 2 && buckets < 1 << 26) buckets <<= 1;
     this.maxBuckets = buckets;
     // The buckets grow with the flows held: a probe into a table sized for --max-flows would
-    // miss the cache on nearly every packet when only a few thousand flows are live.
-    buckets = Math.min(buckets, 8192);
+    // miss the cache on nearly every packet when only a few thousand flows are live. They start
+    // small enough that the first doubling comes within a capture's first few hundred flows,
+    // before V8 optimizes `lookup`: a first doubling after it threw that code away.
+    buckets = Math.min(buckets, 256);
     this.mask = buckets - 1;
     this.bucketHead = new Int32Array(buckets * 2);
     // Per-slot arrays grow with use, so a small capture does not pay for a large --max-flows.
@@ -186,7 +188,9 @@ export class FlowTable {
         return f;
       }
       this.direction = dir;
-      if (p.protocol === TCP && (p.tcpFlags & (FIN | RST)) !== 0) f.closed = true;
+      // Stored on every hit, not only on a FIN or RST: the first FIN of a capture often comes after
+      // V8 has optimized this function, and a store it had never seen threw that code away.
+      f.closed = f.closed || (p.protocol === TCP && (p.tcpFlags & (FIN | RST)) !== 0);
       return f;
     }
     if (this.now >= this.nextSweepMs) this.sweep();

@@ -139,7 +139,7 @@ describe('FlowTable', () => {
   test('the buckets grow with the flows held: every flow is found again, from either side, across the rehashes', () => {
     const { t, ended } = table(100_000);
     const made: Flow[] = [];
-    // 20 000 flows take the buckets from 8 192 through three doublings.
+    // 20 000 flows take the buckets from 256 through eight doublings.
     for (let i = 0; i < 20_000; i++) {
       const p = packet(A + i, B, 1024 + i, 443);
       made.push(t.lookup(p, endpointHash(p)));
