@@ -47,7 +47,7 @@ interface HeapNode {
 const maps = new Map<string, SourceMap | null>();
 
 /** The TypeScript line a compiled line came from, through the .js.map tsc wrote beside it. */
-function original(file: string, line: number, column: number): { file: string; line: number } | null {
+export function original(file: string, line: number, column: number): { file: string; line: number } | null {
   let map = maps.get(file);
   if (map === undefined) {
     try {
