@@ -190,7 +190,10 @@ export function parseHttpRequestHead(buf: Uint8Array, start: number, end: number
   if (host === null) {
     const h = headers.get('host');
     // Repeated Host headers were joined: trust only the first.
-    if (h !== undefined) host = authorityHost(h.split(',')[0]);
+    if (h !== undefined) {
+      const comma = h.indexOf(',');
+      host = authorityHost(comma < 0 ? h : h.slice(0, comma));
+    }
   }
   return { method, target, host, userAgent: headers.get('user-agent') ?? null, headers, headerEnd };
 }
