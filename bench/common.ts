@@ -23,6 +23,15 @@ export function outDir(): string {
   return path.join(repoRoot(), 'bench', 'out');
 }
 
+/** This build's CLI module (dist/src/cli/main.js beside this dist/bench). */
+export const BUILD_CLI = path.join(__dirname, '..', 'src', 'cli', 'main.js');
+
+/**
+ * `node -e CLI_SHIM BUILD_CLI args...` runs this build's CLI the way bin/poolwatch.js does, for
+ * node flags (profilers, traces) or a private build folder.
+ */
+export const CLI_SHIM = "const {main}=require(process.argv[1]);main(process.argv.slice(2)).then(c=>{process.exitCode=c},e=>{console.error(e);process.exitCode=1})";
+
 
 /** Sum of big-endian 16-bit words of buf[from, to) (unfolded; an odd last byte counts as its high half). */
 export function wordSum(buf: Uint8Array, from: number, to: number): number {

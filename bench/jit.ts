@@ -16,7 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { outDir, repoRoot } from './common';
+import { BUILD_CLI, CLI_SHIM, outDir, repoRoot } from './common';
 import { ensureCaptures, type CaptureKind } from './make-captures';
 import { original } from './profile';
 
@@ -79,11 +79,9 @@ async function main(): Promise<void> {
   const root = repoRoot();
   const [m] = await ensureCaptures({ quick: args.includes('--quick'), kinds: [kind] });
   const file = path.join(root, m.file);
-  const cli = path.join(__dirname, '..', 'src', 'cli', 'main.js');
-  const shim = "const {main}=require(process.argv[1]);main(process.argv.slice(2)).then(c=>{process.exitCode=c},e=>{console.error(e);process.exitCode=1})";
   fs.mkdirSync(outDir(), { recursive: true });
   const report = path.join(outDir(), `jit-${m.name}.report.jsonl`);
-  const run = spawnSync('node', ['--trace-opt', '--trace-deopt-verbose', '-e', shim, cli, 'scan', file, '--format', 'jsonl', '-o', report], {
+  const run = spawnSync('node', ['--trace-opt', '--trace-deopt-verbose', '-e', CLI_SHIM, BUILD_CLI, 'scan', file, '--format', 'jsonl', '-o', report], {
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { SourceMap } from 'node:module';
 import * as path from 'node:path';
-import { outDir, repoRoot } from './common';
+import { BUILD_CLI, CLI_SHIM, outDir, repoRoot } from './common';
 import { ensureCaptures, type CaptureKind } from './make-captures';
 
 interface CallFrame {
@@ -163,8 +163,6 @@ async function main(): Promise<void> {
   const root = repoRoot();
   const [m] = await ensureCaptures({ quick: args.includes('--quick'), kinds: [kind] });
   const file = path.join(root, m.file);
-  const main = path.join(__dirname, '..', 'src', 'cli', 'main.js');
-  const shim = "const {main}=require(process.argv[1]);main(process.argv.slice(2)).then(c=>{process.exitCode=c},e=>{console.error(e);process.exitCode=1})";
   const profDir = path.join(outDir(), 'prof');
   fs.rmSync(profDir, { recursive: true, force: true });
   fs.mkdirSync(profDir, { recursive: true });
@@ -173,7 +171,7 @@ async function main(): Promise<void> {
 
   console.log(`profiling poolwatch on ${m.file} (${(m.packetBytes / 1e9).toFixed(2)} GB, ${(m.packets / 1e6).toFixed(2)} M packets)`);
   const t0 = Date.now();
-  const cpu = spawnSync('node', ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', 'poolwatch.cpuprofile', '-e', shim, main, ...scan], { stdio: 'inherit' });
+  const cpu = spawnSync('node', ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', 'poolwatch.cpuprofile', '-e', CLI_SHIM, BUILD_CLI, ...scan], { stdio: 'inherit' });
   if (cpu.status !== 0) throw new Error(`poolwatch under --cpu-prof exited ${cpu.status}`);
   const profile = JSON.parse(fs.readFileSync(path.join(profDir, 'poolwatch.cpuprofile'), 'utf8')) as CpuProfile;
   const c = cpuSummary(profile, root, top);
@@ -188,7 +186,7 @@ async function main(): Promise<void> {
   let gc: Gc | null = null;
   if (!args.includes('--skip-heap')) {
     const heapFile = path.join(profDir, 'poolwatch.heapsample.json');
-    const h = spawnSync('node', ['--trace-gc', '-r', path.join(__dirname, 'heap-sampler.js'), '-e', shim, main, ...scan], {
+    const h = spawnSync('node', ['--trace-gc', '-r', path.join(__dirname, 'heap-sampler.js'), '-e', CLI_SHIM, BUILD_CLI, ...scan], {
       stdio: ['ignore', 'pipe', 'inherit'],
       encoding: 'utf8',
       maxBuffer: 1024 * 1024 * 1024,

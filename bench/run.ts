@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Finding } from '../src/report/finding';
-import { median, outDir, repoRoot } from './common';
+import { BUILD_CLI, CLI_SHIM, median, outDir, repoRoot } from './common';
 import { compare, expectedFindings, parseReport, type Comparison } from './expected';
 import { CAPTURE_KINDS, ensureCaptures, type CaptureKind, type Manifest } from './make-captures';
 import { measure, measureMethod, which, type Usage } from './measure';
@@ -47,12 +47,11 @@ interface Options {
 }
 
 function defaultPoolwatch(root: string): string[] {
-  const main = path.join(__dirname, '..', 'src', 'cli', 'main.js');
+  const main = BUILD_CLI;
   // Built into the repository's dist/: exactly what bin/poolwatch.js runs.
   if (path.resolve(main) === path.join(root, 'dist', 'src', 'cli', 'main.js')) return ['node', path.join(root, 'bin', 'poolwatch.js')];
   // A private build folder (scripts/dev-test.sh): the same CLI entry, loaded from there.
-  const shim = "const {main}=require(process.argv[1]);main(process.argv.slice(2)).then(c=>{process.exitCode=c},e=>{console.error(e);process.exitCode=1})";
-  return ['node', '-e', shim, main];
+  return ['node', '-e', CLI_SHIM, main];
 }
 
 function parseOptions(argv: string[], root: string): Options {
@@ -74,7 +73,7 @@ function parseOptions(argv: string[], root: string): Options {
     speedGate: !argv.includes('--no-speed-gate'),
     poolwatch: pw !== undefined ? pw.split(' ').filter((x) => x !== '') : defaultPoolwatch(root),
     skipWorkers: argv.includes('--no-workers'),
-    poolwatchMain: pw !== undefined ? null : path.join(__dirname, '..', 'src', 'cli', 'main.js'),
+    poolwatchMain: pw !== undefined ? null : BUILD_CLI,
   };
 }
 
