@@ -113,6 +113,12 @@ export class PcapStream {
   }
 }
 
+/** The value after flag `name` in a bench tool's arguments, if given. */
+export function optionValue(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;

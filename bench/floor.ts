@@ -22,16 +22,16 @@ import { readCapture } from '../src/capture/read';
 import { Analyzer, DEFAULT_ANALYZER_OPTIONS } from '../src/analyzer';
 import { loadSignatures } from '../src/detect/signatures';
 import { renderJsonl } from '../src/report/writers';
-import { BUILD_CLI, CLI_SHIM, median, outDir, repoRoot } from './common';
-import { ensureCaptures, type CaptureKind } from './make-captures';
+import { BUILD_CLI, CLI_SHIM, median, optionValue, outDir, repoRoot } from './common';
+import { namedCapture } from './make-captures';
 import { measure } from './measure';
 
 export interface Pass {
   cpuS: number;
   packets: number;
   bytes: number;
-  /** The report's findings as JSON lines, summary left out: equal for every pass of one capture. */
-  findings: string;
+  /** The JSON-lines report (its summary without a run time): equal for every pass over one capture. */
+  report: string;
 }
 
 /**
@@ -47,9 +47,9 @@ export async function scanPasses(file: string, passes: number): Promise<Pass[]> 
     await readCapture(file, analyzer, () => {});
     const findings = analyzer.finish();
     const summary = { type: 'summary' as const, files: 1, packets: analyzer.packets, bytes: analyzer.bytes, seconds: 0, flows: analyzer.flowsSeen, findings: findings.length, warnings: [], skipped: [] };
-    const text = renderJsonl(findings, summary);
+    const report = renderJsonl(findings, summary);
     const used = process.cpuUsage(before);
-    out.push({ cpuS: (used.user + used.system) / 1e6, packets: analyzer.packets, bytes: analyzer.bytes, findings: text.slice(0, text.lastIndexOf('{"type":"summary"')) });
+    out.push({ cpuS: (used.user + used.system) / 1e6, packets: analyzer.packets, bytes: analyzer.bytes, report });
   }
   return out;
 }
@@ -67,13 +67,10 @@ const gbit = (bytes: number, s: number) => (bytes * 8) / s / 1e9;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const value = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
-  const kind = (value('--capture') ?? 'mixed') as CaptureKind;
-  const rounds = Number(value('--rounds') ?? 5);
-  const passes = Math.max(2, Number(value('--passes') ?? 3));
+  const rounds = Number(optionValue(args, '--rounds') ?? 5);
+  const passes = Math.max(2, Number(optionValue(args, '--passes') ?? 3));
   const root = repoRoot();
-  const [m] = await ensureCaptures({ quick: args.includes('--quick'), kinds: [kind] });
-  const file = path.join(root, m.file);
+  const { manifest: m, file } = await namedCapture(args);
   const sample = path.join(root, 'pcaps', 'samples', 'xmrig-stratum.pcap');
   fs.mkdirSync(outDir(), { recursive: true });
   const sink = path.join(outDir(), 'floor.stdout');
@@ -84,7 +81,7 @@ async function main(): Promise<void> {
   };
 
   const results: Round[] = [];
-  let findings: string | null = null;
+  let report: string | null = null;
   for (let r = 0; r < rounds; r++) {
     const runtimeS = cpu(['node', '-e', '0']);
     const fixedS = cpu(['node', '-e', CLI_SHIM, BUILD_CLI, 'scan', sample, '--format', 'jsonl']);
@@ -94,12 +91,12 @@ async function main(): Promise<void> {
     const ps = JSON.parse(fs.readFileSync(sink, 'utf8')) as Pass[];
     for (const p of ps) {
       if (p.packets !== m.packets) throw new Error(`a pass read ${p.packets} packets of ${m.file}, which holds ${m.packets}`);
-      findings ??= p.findings;
-      if (p.findings !== findings) throw new Error('two passes over the same capture reported different findings');
+      report ??= p.report;
+      if (p.report !== report) throw new Error('two passes over the same capture reported different findings');
     }
-    const warm = ps.slice(1).map((p) => p.cpuS);
-    results.push({ runtimeS, fixedS, cliS, baselineS, coldS: ps[0].cpuS, warmS: Math.min(...warm) });
-    process.stderr.write(`round ${r + 1}/${rounds}: CLI ${cliS.toFixed(2)} s, baseline ${baselineS.toFixed(2)} s, cold pass ${ps[0].cpuS.toFixed(2)} s, warm ${Math.min(...warm).toFixed(2)} s\n`);
+    const warmS = Math.min(...ps.slice(1).map((p) => p.cpuS));
+    results.push({ runtimeS, fixedS, cliS, baselineS, coldS: ps[0].cpuS, warmS });
+    process.stderr.write(`round ${r + 1}/${rounds}: CLI ${cliS.toFixed(2)} s, baseline ${baselineS.toFixed(2)} s, cold pass ${ps[0].cpuS.toFixed(2)} s, warm ${warmS.toFixed(2)} s\n`);
   }
 
   const med = (k: keyof Round) => median(results.map((x) => x[k]));

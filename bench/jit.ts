@@ -16,8 +16,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BUILD_CLI, CLI_SHIM, outDir, repoRoot } from './common';
-import { ensureCaptures, type CaptureKind } from './make-captures';
+import { BUILD_CLI, CLI_SHIM, optionValue, outDir, repoRoot } from './common';
+import { namedCapture } from './make-captures';
 import { original } from './profile';
 
 export interface Compilation {
@@ -73,12 +73,9 @@ function tsPosition(at: string, root: string): string {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const value = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
-  const kind = (value('--capture') ?? 'mixed') as CaptureKind;
-  const top = Number(value('--top') ?? 20);
+  const top = Number(optionValue(args, '--top') ?? 20);
   const root = repoRoot();
-  const [m] = await ensureCaptures({ quick: args.includes('--quick'), kinds: [kind] });
-  const file = path.join(root, m.file);
+  const { manifest: m, file } = await namedCapture(args);
   fs.mkdirSync(outDir(), { recursive: true });
   const report = path.join(outDir(), `jit-${m.name}.report.jsonl`);
   const run = spawnSync('node', ['--trace-opt', '--trace-deopt-verbose', '-e', CLI_SHIM, BUILD_CLI, 'scan', file, '--format', 'jsonl', '-o', report], {

@@ -24,7 +24,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSignatures } from '../src/detect/signatures';
 import { clientHello, dnsMessage, serverHelloMessage, tlsRecords } from '../test/support/craft-protocols';
-import { PcapStream, dataDir, foldChecksum, repoRoot, rng, wordSum } from './common';
+import { PcapStream, dataDir, foldChecksum, optionValue, repoRoot, rng, wordSum } from './common';
 import { addressOf, loadSource, locate, resegment, rewrite, sha256, sourceFiles, type Source } from './sources';
 
 /** Bumped whenever the generator's output changes for the same parameters. */
@@ -1009,6 +1009,17 @@ export interface EnsureOptions {
   kinds: CaptureKind[];
   force?: boolean;
   log?: (line: string) => void;
+}
+
+/**
+ * The capture a bench tool's `--capture mixed|small|flood` (mixed when absent) and `--quick` name,
+ * built first if missing or stale, with its absolute path.
+ */
+export async function namedCapture(args: string[]): Promise<{ manifest: Manifest; file: string }> {
+  const kind = optionValue(args, '--capture') ?? 'mixed';
+  if (!(CAPTURE_KINDS as string[]).includes(kind)) throw new Error(`--capture ${kind}: expected one of ${CAPTURE_KINDS.join(', ')}`);
+  const [manifest] = await ensureCaptures({ quick: args.includes('--quick'), kinds: [kind as CaptureKind] });
+  return { manifest, file: path.join(repoRoot(), manifest.file) };
 }
 
 /** Builds whichever requested captures are missing or stale; returns their manifests. */

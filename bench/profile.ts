@@ -13,8 +13,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { SourceMap } from 'node:module';
 import * as path from 'node:path';
-import { BUILD_CLI, CLI_SHIM, outDir, repoRoot } from './common';
-import { ensureCaptures, type CaptureKind } from './make-captures';
+import { BUILD_CLI, CLI_SHIM, optionValue, outDir, repoRoot } from './common';
+import { namedCapture } from './make-captures';
 
 interface CallFrame {
   functionName: string;
@@ -157,12 +157,9 @@ function traceGc(text: string): { [kind: string]: { count: number; ms: number } 
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const value = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
-  const kind = (value('--capture') ?? 'mixed') as CaptureKind;
-  const top = Number(value('--top') ?? 25);
+  const top = Number(optionValue(args, '--top') ?? 25);
   const root = repoRoot();
-  const [m] = await ensureCaptures({ quick: args.includes('--quick'), kinds: [kind] });
-  const file = path.join(root, m.file);
+  const { manifest: m, file } = await namedCapture(args);
   const profDir = path.join(outDir(), 'prof');
   fs.rmSync(profDir, { recursive: true, force: true });
   fs.mkdirSync(profDir, { recursive: true });

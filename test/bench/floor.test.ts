@@ -10,11 +10,11 @@ describe('scanPasses', () => {
       expect(p.packets).toBe(12);
       expect(p.cpuS).toBeGreaterThan(0);
     }
-    const first = passes[0].findings.trim().split('\n').map((l) => JSON.parse(l) as { type: string; login?: string | null });
-    expect(first).toHaveLength(1);
-    expect(first[0].type).toBe('finding');
+    const lines = passes[0].report.trim().split('\n').map((l) => JSON.parse(l) as { type: string; packets?: number });
+    expect(lines.map((l) => l.type)).toEqual(['finding', 'summary']);
+    expect(lines[1].packets).toBe(12);
     // Each pass starts from nothing: state an earlier pass left behind would change what a later one reports.
-    expect(passes[1].findings).toBe(passes[0].findings);
-    expect(passes[2].findings).toBe(passes[0].findings);
+    expect(passes[1].report).toBe(passes[0].report);
+    expect(passes[2].report).toBe(passes[0].report);
   });
 });
