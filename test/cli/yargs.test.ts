@@ -3,6 +3,8 @@
  * Node process: jest's module loader cannot load yargs' ESM files, Node's require(esm) can.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/paths';
 
@@ -71,7 +73,7 @@ describe('yargs with a lazy platform shim', () => {
   test('a scan loads neither the help-text modules nor live capture', () => {
     const loaded = runNode(`
       const { main } = require(process.argv[1].replace(/yargs\\.js$/, 'main.js'));
-      main(['scan', ${JSON.stringify(join(packageRoot(), 'pcaps', 'samples'))}, '-f', 'jsonl', '-o', '/dev/null']).then((code) => {
+      main(['scan', ${JSON.stringify(join(packageRoot(), 'pcaps', 'samples'))}, '-f', 'jsonl', '-o', ${JSON.stringify(join(mkdtempSync(join(tmpdir(), 'pw-yargs-')), 'report.jsonl'))}]).then((code) => {
         console.log(JSON.stringify({ code, modules: Object.keys(require.cache) }));
       });
     `) as { code: number; modules: string[] };
