@@ -1,7 +1,7 @@
 import { frameTimeMs, type Frame, type FrameSink } from './capture/frame';
 import { DecodeStats, decodeFrame } from './decode/decode';
 import { Packet, SYN, TCP, UDP } from './decode/packet';
-import { DetectionEngine, type DnsLookup } from './detect/engine';
+import { DEFAULT_MAX_LINE_BYTES, DetectionEngine, type DnsLookup } from './detect/engine';
 import type { Signatures } from './detect/signatures';
 import { BENIGN, MINING, type Flow } from './flow/flow';
 import { TcpFrameKey, tcpFrameKey } from './flow/frame-key';
@@ -14,6 +14,8 @@ export interface AnalyzerOptions {
   maxFlows: number;
   idleTimeoutMs: number;
   inspectBytes: number;
+  /** Longest JSON line or HTTP head read whole while it is open (src/detect/engine.ts DEFAULT_MAX_LINE_BYTES). */
+  maxLineBytes?: number;
   /**
    * Worker-thread sharding: this analyzer owns the flows whose endpoint hash
    * is `shard` modulo `shards` and skips the rest (but still learns DNS ties
@@ -31,6 +33,7 @@ export const DEFAULT_ANALYZER_OPTIONS: Omit<AnalyzerOptions, 'onFinding'> = {
   maxFlows: 262144,
   idleTimeoutMs: 10 * 60 * 1000,
   inspectBytes: 8192,
+  maxLineBytes: DEFAULT_MAX_LINE_BYTES,
 };
 
 /**
@@ -61,7 +64,7 @@ export class Analyzer implements FrameSink {
       idleTimeoutMs: opts.idleTimeoutMs,
       onEnd: (flow) => this.flowEnded(flow),
     });
-    this.engine = new DetectionEngine(sigs, { inspectBytes: opts.inspectBytes }, {
+    this.engine = new DetectionEngine(sigs, { inspectBytes: opts.inspectBytes, maxLineBytes: opts.maxLineBytes }, {
       flagged: (flow) => this.flagged(flow),
       lookup: (l: DnsLookup, hash: number) => {
         if (this.owns(hash)) this.report.lookup(l);

@@ -20,7 +20,21 @@ import type { Signatures } from './signatures';
 export interface EngineOptions {
   /** Bytes per direction read from a flow before it is called ordinary. */
   inspectBytes: number;
+  /**
+   * Longest JSON-RPC line or HTTP request head read whole. While such a line
+   * or head is still open, a flow is inspected past `inspectBytes` up to this,
+   * so padding in front of a login does not hide it. Default DEFAULT_MAX_LINE_BYTES.
+   */
+  maxLineBytes?: number;
 }
+
+/**
+ * Default line cap: four times the largest mining message seen in practice
+ * (a Stratum notify with a long coinbase), while holding at most this much per
+ * open line (two directions, per flow) only as long as the sender keeps the
+ * line open.
+ */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
 /** A host asked for (or was told the address of) a pool domain. */
 export interface DnsLookup {
