@@ -5,6 +5,7 @@
  * crash), so a SIEM shipper tailing the file sees every line as it is made.
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { safeJson } from './escape';
 import type { Finding, Summary } from './finding';
 
 /** Why a line could not be written (ENOSPC, EIO, EPIPE, ...). */
@@ -181,7 +182,7 @@ export class FindingStream {
     const event: StreamEvent = prev === undefined ? 'new' : 'update';
     const { type, ...rest } = f;
     const record: StreamRecord = { type, event, ...rest };
-    const line = JSON.stringify(record) + '\n';
+    const line = safeJson(record) + '\n';
     this.out.write(line);
     if (event === 'new') {
       this.newCount++;
@@ -201,8 +202,8 @@ export class FindingStream {
     for (const f of findings) {
       const { type, ...rest } = f;
       const record: StreamRecord = { type, event: 'final', ...rest };
-      ok = this.out.write(JSON.stringify(record) + '\n') && ok;
+      ok = this.out.write(safeJson(record) + '\n') && ok;
     }
-    return this.out.write(JSON.stringify(summary) + '\n') && ok;
+    return this.out.write(safeJson(summary) + '\n') && ok;
   }
 }

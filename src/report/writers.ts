@@ -1,3 +1,4 @@
+import { csvCell, forTerminal, safeJson, shortened } from './escape';
 import type { Finding, NodeContact, Summary } from './finding';
 
 export const FORMATS = ['jsonl', 'json', 'csv', 'table'] as const;
@@ -15,7 +16,7 @@ export function formatForPath(path: string | undefined, isTerminal: boolean): Fo
 }
 
 export function jsonLine(record: Finding | NodeContact | Summary): string {
-  return JSON.stringify(record) + '\n';
+  return safeJson(record) + '\n';
 }
 
 export function renderJsonl(findings: Finding[], summary: Summary, nodes: NodeContact[] = []): string {
@@ -23,7 +24,7 @@ export function renderJsonl(findings: Finding[], summary: Summary, nodes: NodeCo
 }
 
 export function renderJson(findings: Finding[], summary: Summary, nodes: NodeContact[] = []): string {
-  return JSON.stringify(nodes.length ? { findings, nodes, summary } : { findings, summary }, null, 2) + '\n';
+  return safeJson(nodes.length ? { findings, nodes, summary } : { findings, summary }, 2) + '\n';
 }
 
 const CSV_COLUMNS: Array<keyof Finding> = [
@@ -32,24 +33,26 @@ const CSV_COLUMNS: Array<keyof Finding> = [
   'sharesRejected', 'hashrate', 'evidence',
 ];
 
-function csvCell(v: unknown): string {
+/** Columns poolwatch writes itself (addresses, fixed words, timestamps): left unquoted when plainly safe. */
+const OWN_COLUMNS: ReadonlySet<keyof Finding> = new Set<keyof Finding>(['host', 'pool', 'protocol', 'confidence', 'firstSeen', 'lastSeen']);
+const PLAIN = /^[0-9A-Za-z][0-9A-Za-z.:\-]*$/;
+
+function cell(column: keyof Finding, v: unknown): string {
   if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return String(v);
   const s = Array.isArray(v) ? v.join('; ') : String(v);
-  // Quote always when needed, and defuse spreadsheet formulas: the values come from the network.
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  // Anything the other side chose is quoted and defused (csvCell); it comes from the network.
+  return OWN_COLUMNS.has(column) && PLAIN.test(s) ? s : csvCell(s);
 }
 
 export function renderCsv(findings: Finding[]): string {
   const lines = [CSV_COLUMNS.join(',')];
-  for (const f of findings) lines.push(CSV_COLUMNS.map((c) => csvCell(f[c])).join(','));
+  for (const f of findings) lines.push(CSV_COLUMNS.map((c) => cell(c, f[c])).join(','));
   return lines.join('\n') + '\n';
 }
 
-function shorten(s: string | null, n: number): string {
-  if (s === null) return '-';
-  return s.length <= n ? s : s.slice(0, n - 1) + '…';
-}
+/** A terminal line longer than this puts login, worker and coin on lines of their own instead of cutting them. */
+const WHO_WIDTH = 100;
 
 function humanBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -69,34 +72,43 @@ function humanRate(h: number | null): string {
   return `${h.toFixed(h < 10 ? 2 : 1)} ${units[i]}`;
 }
 
-/** A readable report for a terminal: one block per finding, then the summary. */
+/**
+ * A readable report for a terminal: one block per finding, then the summary.
+ * Every value the other side chose is neutralised (forTerminal), so a login
+ * with a newline cannot forge a line nor an escape sequence reach the
+ * terminal; long values are cut with the cut marked, except the login and
+ * worker, which an investigation needs whole.
+ */
 export function renderTable(findings: Finding[], summary: Summary, nodes: NodeContact[] = []): string {
+  const t = forTerminal;
   const out: string[] = [];
   if (findings.length === 0) out.push('No mining-pool connections found.');
   for (const f of findings) {
-    const where = f.pool === null ? '(no connection seen)' : `${f.pool}${f.poolPort !== null ? ':' + f.poolPort : ''}`;
-    out.push(`${f.confidence.toUpperCase().padEnd(6)} ${f.host} -> ${where}  ${f.protocol}${f.domain ? '  ' + f.domain : ''}${f.poolName ? ' (' + f.poolName + ')' : ''}`);
-    out.push(`       seen ${f.firstSeen} .. ${f.lastSeen}, ${f.flows} flow(s), ${f.packets} packets, ${humanBytes(f.bytes)}`);
+    const where = f.pool === null ? '(no connection seen)' : `${t(f.pool)}${f.poolPort !== null ? ':' + f.poolPort : ''}`;
+    out.push(`${f.confidence.toUpperCase().padEnd(6)} ${t(f.host)} -> ${where}  ${t(f.protocol)}${f.domain ? '  ' + shortened(f.domain, 100) : ''}${f.poolName ? ' (' + shortened(f.poolName, 60) + ')' : ''}`);
+    out.push(`       seen ${t(f.firstSeen)} .. ${t(f.lastSeen)}, ${f.flows} flow(s), ${f.packets} packets, ${humanBytes(f.bytes)}`);
     const who: string[] = [];
-    if (f.login) who.push(`login ${shorten(f.login, 60)}`);
-    if (f.worker) who.push(`worker ${f.worker}`);
-    if (f.coin) who.push(`coin ${f.coin}`);
-    if (who.length) out.push(`       ${who.join(', ')}`);
+    if (f.login) who.push(`login ${t(f.login)}`);
+    if (f.worker) who.push(`worker ${t(f.worker)}`);
+    if (f.coin) who.push(`coin ${t(f.coin)}`);
+    const whoLine = `       ${who.join(', ')}`;
+    if (who.length && whoLine.length <= WHO_WIDTH) out.push(whoLine);
+    else for (const w of who) out.push(`       ${w}`);
     const sw: string[] = [];
-    if (f.agent) sw.push(`agent ${shorten(f.agent, 70)}`);
-    if (f.algorithms.length) sw.push(`algo ${shorten(f.algorithms.join(','), 40)}`);
+    if (f.agent) sw.push(`agent ${shortened(f.agent, 70)}`);
+    if (f.algorithms.length) sw.push(`algo ${shortened(f.algorithms.join(','), 40)}`);
     if (sw.length) out.push(`       ${sw.join(', ')}`);
     if (f.sharesSubmitted || f.sharesAccepted || f.jobs) {
       out.push(`       jobs ${f.jobs}, shares ${f.sharesSubmitted} submitted / ${f.sharesAccepted} accepted / ${f.sharesRejected} rejected, difficulty ${f.difficulty ?? '-'}, est. ${humanRate(f.hashrate)}`);
     }
-    for (const e of f.evidence) out.push(`       - ${e}`);
+    for (const e of f.evidence) out.push(`       - ${t(e)}`);
     out.push('');
   }
   if (nodes.length) out.push('Cryptocurrency node peer traffic (not mining):');
-  for (const n of nodes) out.push(`  ${n.host} -> ${n.peer}:${n.peerPort}  ${n.protocol}, ${n.flows} flow(s), ${n.packets} packets, ${humanBytes(n.bytes)}, ${n.firstSeen} .. ${n.lastSeen}`);
+  for (const n of nodes) out.push(`  ${t(n.host)} -> ${t(n.peer)}:${n.peerPort}  ${t(n.protocol)}, ${n.flows} flow(s), ${n.packets} packets, ${humanBytes(n.bytes)}, ${t(n.firstSeen)} .. ${t(n.lastSeen)}`);
   if (nodes.length) out.push('');
   out.push(`${summary.files} file(s), ${summary.packets} packets, ${humanBytes(summary.bytes)} in ${summary.seconds.toFixed(2)} s; ${summary.findings} finding(s)`);
-  for (const w of summary.warnings) out.push(`warning: ${w}`);
+  for (const w of summary.warnings) out.push(`warning: ${t(w)}`);
   if (summary.skipped.length) out.push(`${summary.skipped.length} file(s) in the folders given are not captures and were skipped`);
   return out.join('\n') + '\n';
 }
