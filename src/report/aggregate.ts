@@ -2,6 +2,7 @@ import { CONFIDENCE_NAMES, LEVEL_LOW, type Confidence, type Evidence } from '../
 import type { DnsLookup } from '../detect/engine';
 import { addressText } from '../flow/address';
 import type { Flow } from '../flow/flow';
+import { connectionOf, connectionsOut, flowCommunityId, keepConnection, type ConnectionRecord } from './connections';
 import type { Finding, NodeContact } from './finding';
 
 /** Protocols that say what the pool and miner spoke, preferred over what only names the pool. */
@@ -38,6 +39,9 @@ interface Pair {
   records: FlowRecord[];
   /** Flows still going: counted live, recorded when they end. */
   live: Set<Flow>;
+  /** Ended connections, earliest first (bounded), and how many more there were. */
+  connections: ConnectionRecord[];
+  connectionsOmitted: number;
 }
 
 interface LookupRecord {
@@ -57,7 +61,7 @@ type NodeRecord = Omit<NodeContact, 'firstSeen' | 'lastSeen'> & { firstMs: numbe
 
 /** Everything an Aggregator holds once its flows have ended: what a worker thread sends back. */
 export interface AggregatorState {
-  pairs: Array<{ host: string; pool: string; poolPort: number; records: FlowRecord[] }>;
+  pairs: Array<{ host: string; pool: string; poolPort: number; records: FlowRecord[]; connections: ConnectionRecord[]; connectionsOmitted: number }>;
   lookups: Array<[string, LookupRecord]>;
   nodes: Array<[string, NodeRecord]>;
 }
@@ -158,6 +162,8 @@ export class Aggregator {
   private readonly nodeContacts = new Map<string, NodeRecord>();
   /** The pair each flagged flow is counted in while it lasts. */
   private readonly liveIn = new Map<Flow, Pair>();
+  /** Community ID of each flagged flow, made once when first flagged (the table recycles Flow objects: dropped when it ends). */
+  private readonly liveIds = new Map<Flow, string>();
 
   /** A flow was flagged or its evidence grew. Returns the finding as it now stands. */
   flagged(flow: Flow): void {
@@ -167,6 +173,7 @@ export class Aggregator {
     if (before !== undefined && before !== pair) this.unlist(flow, before);
     pair.live.add(flow);
     this.liveIn.set(flow, pair);
+    if (!this.liveIds.has(flow)) this.liveIds.set(flow, flowCommunityId(flow));
   }
 
   /** The finding a flagged flow is part of, as it stands now (for live alerts). */
@@ -179,8 +186,10 @@ export class Aggregator {
   ended(flow: Flow): void {
     const ev = flow.evidence;
     const listed = this.liveIn.get(flow);
+    const id = this.liveIds.get(flow);
     // A flow flagged once may have lost its evidence since (an address tie its own SNI contradicted).
     if (listed !== undefined) this.unlist(flow, listed);
+    this.liveIds.delete(flow);
     if (ev === null) return;
     if (ev.level < LEVEL_LOW) {
       if (ev.node !== null) this.nodeFlow(flow, ev.node);
@@ -188,6 +197,7 @@ export class Aggregator {
     }
     const pair = this.pairOf(flow);
     pair.records.push(recordOf(flow, ev));
+    pair.connectionsOmitted += keepConnection(pair.connections, connectionOf(flow, id ?? flowCommunityId(flow), ev.minerDirection === 1));
     if (pair.records.length > MAX_RECORDS) {
       pair.records.sort((x, y) => x.firstMs - y.firstMs);
       pair.records.splice(0, MAX_RECORDS / 2, fold(pair.records.slice(0, MAX_RECORDS / 2)));
@@ -234,6 +244,8 @@ export class Aggregator {
           `looked up pool host ${lk.domain} (${lk.poolName}) ${l.count} time(s) via ${lk.resolver}` +
             (l.addresses.length ? `; answered ${l.addresses.join(', ')}` : '; no answer seen') + '; no connection to it seen',
         ],
+        connections: [],
+        connectionsOmitted: 0,
       });
     }
     out.sort((x, y) => RANK[y.confidence] - RANK[x.confidence] || cmp(x.host, y.host) || cmp(x.pool ?? '', y.pool ?? '') || (x.poolPort ?? 0) - (y.poolPort ?? 0) || cmp(x.domain ?? '', y.domain ?? ''));
@@ -250,7 +262,7 @@ export class Aggregator {
   /** What this aggregator holds, as plain data; call once every flow has ended. */
   state(): AggregatorState {
     return {
-      pairs: [...this.pairs.values()].map(({ host, pool, poolPort, records }) => ({ host, pool, poolPort, records })),
+      pairs: [...this.pairs.values()].map(({ host, pool, poolPort, records, connections, connectionsOmitted }) => ({ host, pool, poolPort, records, connections, connectionsOmitted })),
       lookups: [...this.lookups],
       nodes: [...this.nodeContacts],
     };
@@ -258,7 +270,12 @@ export class Aggregator {
 
   /** Adds another aggregator's state (a worker thread's share of the flows). */
   merge(state: AggregatorState): void {
-    for (const p of state.pairs) this.pairFor(p.host, p.pool, p.poolPort).records.push(...p.records);
+    for (const p of state.pairs) {
+      const pair = this.pairFor(p.host, p.pool, p.poolPort);
+      pair.records.push(...p.records);
+      pair.connectionsOmitted += p.connectionsOmitted;
+      for (const c of p.connections) pair.connectionsOmitted += keepConnection(pair.connections, c);
+    }
     for (const [key, l] of state.lookups) {
       const mine = this.lookups.get(key);
       if (mine === undefined) this.lookups.set(key, l);
@@ -295,7 +312,7 @@ export class Aggregator {
     const key = `${host}|${pool}|${poolPort}`;
     let pair = this.pairs.get(key);
     if (pair === undefined) {
-      pair = { host, pool, poolPort, records: [], live: new Set() };
+      pair = { host, pool, poolPort, records: [], live: new Set(), connections: [], connectionsOmitted: 0 };
       this.pairs.set(key, pair);
     }
     return pair;
@@ -329,6 +346,15 @@ export class Aggregator {
     const records = pair.live.size === 0 ? pair.records : [...pair.records, ...[...pair.live].flatMap((f) => (f.evidence !== null && f.evidence.level >= LEVEL_LOW ? [recordOf(f, f.evidence)] : []))];
     if (records.length === 0) return null;
     const r = fold(records);
+    let connections = pair.connections;
+    let omitted = pair.connectionsOmitted;
+    if (pair.live.size > 0) {
+      connections = [...connections];
+      for (const f of pair.live) {
+        if (f.evidence === null || f.evidence.level < LEVEL_LOW) continue;
+        omitted += keepConnection(connections, connectionOf(f, this.liveIds.get(f) ?? flowCommunityId(f), f.evidence.minerDirection === 1));
+      }
+    }
     const protocol = r.protocol ?? 'tcp';
     const seconds = (r.lastMs - r.firstMs) / 1000;
     const hashes = r.acceptedWork * hashesPerDifficulty(protocol);
@@ -362,6 +388,8 @@ export class Aggregator {
       // Accepted shares without a known difficulty say nothing about the hash rate (null, not 0).
       hashrate: r.sharesAccepted > 0 && r.acceptedWork > 0 && seconds > 0 ? Math.round(hashes / seconds) : null,
       evidence: r.notes,
+      connections: connectionsOut(connections),
+      connectionsOmitted: omitted,
     };
   }
 }

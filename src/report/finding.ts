@@ -34,6 +34,29 @@ export interface Finding {
   /** Hashes per second implied by accepted shares over the time seen; null when no share was accepted. */
   hashrate: number | null;
   evidence: string[];
+  /**
+   * The connections behind the finding, earliest first, at most MAX_CONNECTIONS of them
+   * (src/report/aggregate.ts); empty for a DNS lookup alone.
+   */
+  connections: Connection[];
+  /** Connections past that bound: counted in `flows`, `packets` and `bytes`, not listed. */
+  connectionsOmitted: number;
+}
+
+/**
+ * One TCP connection of a finding, so an analyst can find it in other tools' logs
+ * (Zeek, Suricata, Arkime share the Community ID). Issue #16 adds its file and frame numbers.
+ */
+export interface Connection {
+  /** The miner's port (the pool's is the finding's `poolPort`). */
+  srcPort: number;
+  /** Community ID v1, seed 0. */
+  communityId: string;
+  firstSeen: string;
+  lastSeen: string;
+  packets: number;
+  /** IP bytes, both directions. */
+  bytes: number;
 }
 
 export interface Summary {
