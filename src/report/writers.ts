@@ -1,7 +1,8 @@
+import { renderEve, type EveContext } from './eve';
 import { csvCell, forTerminal, safeJson, shortened } from './escape';
 import type { Finding, NodeContact, Summary } from './finding';
 
-export const FORMATS = ['jsonl', 'json', 'csv', 'table'] as const;
+export const FORMATS = ['jsonl', 'json', 'csv', 'table', 'eve'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** Format from an output file's extension, for when --format is not given. */
@@ -114,7 +115,7 @@ export function renderTable(findings: Finding[], summary: Summary, nodes: NodeCo
 }
 
 /** The report in `format`; node contacts are listed only when given (scan --nodes). CSV holds findings only. */
-export function render(format: Format, findings: Finding[], summary: Summary, nodes: NodeContact[] = []): string {
+export function render(format: Format, findings: Finding[], summary: Summary, nodes: NodeContact[] = [], eve: EveContext = {}): string {
   switch (format) {
     case 'jsonl':
       return renderJsonl(findings, summary, nodes);
@@ -124,5 +125,8 @@ export function render(format: Format, findings: Finding[], summary: Summary, no
       return renderCsv(findings);
     case 'table':
       return renderTable(findings, summary, nodes);
+    case 'eve':
+      // EVE lines only: no summary (README "EVE output"); `eve` names the capture file or interface.
+      return renderEve(findings, eve);
   }
 }
