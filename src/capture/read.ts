@@ -5,10 +5,10 @@
  * through a stream but end in the same buffer and parser.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CaptureFormatError, type CaptureWarning, type FrameSink } from './frame';
+import { systemReason } from './inputs';
 import type { RecordParser } from './parser';
 import { PcapParser, isPcapMagic } from './pcap';
 import { PcapngParser, isPcapngMagic } from './pcapng';
@@ -17,6 +17,8 @@ export interface ReadResult {
   packets: number;
   /** Captured bytes of all frames delivered. */
   bytes: number;
+  /** Reading stopped because `ReadOptions.signal` was aborted; the record being read was left out. */
+  interrupted?: boolean;
 }
 
 export interface ReadOptions {
@@ -24,6 +26,12 @@ export interface ReadOptions {
   chunkSize?: number;
   /** Read through buffers another thread can see, which parses the same bytes (`scan --workers`). */
   sharing?: ChunkSharing;
+  /**
+   * Stops reading between chunks when aborted (SIGINT during a scan): the frames read so far
+   * stay delivered and the result says `interrupted`. With a signal, a plain file's read
+   * loop lets the event loop run now and then, so that a signal handler can abort it.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -130,27 +138,68 @@ class Chunk {
   }
 }
 
+/** How often, at most, a plain file's synchronous read loop lets signal handlers run. */
+const YIELD_MS = 25;
+
+/** Opens through the thread pool: opening a FIFO waits for its writer, and signal handlers must run meanwhile. */
+function openAsync(file: string): Promise<number> {
+  return new Promise((resolve, reject) => fs.open(file, 'r', (e, fd) => (e ? reject(e) : resolve(fd))));
+}
+
+/** Resolves to 'stop' when `signal` aborts; `off` removes its listener. */
+function whenAborted(signal: AbortSignal | null): { stopped: Promise<'stop'> | null; off: () => void } {
+  if (signal === null) return { stopped: null, off: () => undefined };
+  let listener: (() => void) | null = null;
+  const stopped = new Promise<'stop'>((resolve) => {
+    if (signal.aborted) return resolve('stop');
+    listener = () => resolve('stop');
+    signal.addEventListener('abort', listener, { once: true });
+  });
+  return { stopped, off: () => listener !== null && signal.removeEventListener('abort', listener) };
+}
+
 /**
  * Reads one capture (a path, or '-' for stdin) and hands every frame to `sink`.
  * Bad records end the file with a warning; a file that is not a capture at all
  * throws CaptureFormatError. An exception thrown by the sink stops reading and
  * propagates (files are closed first), so a sink can abort early.
+ *
+ * The input is opened once: a FIFO or device is read as a stream from that one
+ * descriptor (its head sniffed from the same stream), a plain file with readSync.
  */
 export async function readCapture(file: string, sink: FrameSink, onWarning: (w: CaptureWarning) => void, options: ReadOptions = {}): Promise<ReadResult> {
   const chunkSize = Math.max(MIN_CHUNK_SIZE, Math.floor(options.chunkSize ?? DEFAULT_CHUNK_SIZE));
   const sharing = options.sharing ?? null;
-  if (file === '-') return readStream(STDIN_NAME, process.stdin, sink, onWarning, chunkSize, false, sharing);
+  const signal = options.signal ?? null;
+  if (signal?.aborted) return { packets: 0, bytes: 0, interrupted: true };
+  if (file === '-') return readStream(STDIN_NAME, process.stdin, sink, onWarning, chunkSize, false, sharing, signal);
   let fd: number;
+  let st: fs.Stats;
+  const abort = whenAborted(signal);
   try {
-    fd = fs.openSync(file, 'r');
-    if (fs.fstatSync(fd).isDirectory()) {
-      fs.closeSync(fd);
-      throw new CaptureFormatError(file, 'is a directory');
+    const opening = openAsync(file);
+    const got = abort.stopped === null ? await opening : await Promise.race([opening, abort.stopped]);
+    if (got === 'stop') {
+      // A FIFO nobody writes to: the open stays pending; close it if it ever completes.
+      opening.then((late) => fs.close(late, () => undefined), () => undefined);
+      return { packets: 0, bytes: 0, interrupted: true };
     }
+    fd = got;
+    st = fs.fstatSync(fd);
   } catch (e) {
-    if (e instanceof CaptureFormatError) throw e;
-    throw new CaptureFormatError(file, `cannot open: ${(e as Error).message}`);
+    throw new CaptureFormatError(file, `cannot open: ${systemReason(e)}`);
+  } finally {
+    abort.off();
   }
+  if (st.isDirectory()) {
+    fs.closeSync(fd);
+    throw new CaptureFormatError(file, 'is a directory');
+  }
+  if (!st.isFile()) {
+    // FIFO, character device, socket: one stream over the descriptor already open.
+    return readStream(file, fs.createReadStream(file, { fd, highWaterMark: 1024 * 1024 }), sink, onWarning, chunkSize, false, sharing, signal);
+  }
+  let streamed = false;
   try {
     const c = new Chunk(chunkSize, sharing);
     for (;;) {
@@ -159,30 +208,40 @@ export async function readCapture(file: string, sink: FrameSink, onWarning: (w: 
       if (n === 0 || c.end >= 4) break;
     }
     const head = c.buf.subarray(0, Math.min(c.end, 4));
-    if (!isGzip(head)) {
-      c.parser = parserFor(file, head, sink, onWarning);
-      c.parse();
-      while (!c.parser.done) {
-        c.prepare();
-        let n: number;
-        try {
-          n = fs.readSync(fd, c.buf, c.end, c.buf.length - c.end, null);
-        } catch (e) {
-          if (!c.parser.headerDone) throw new CaptureFormatError(file, `read failed: ${(e as Error).message}`);
-          onWarning({ file, offset: c.base + c.end, message: `read failed: ${(e as Error).message}` });
-          return { packets: c.parser.packets, bytes: c.parser.bytes };
-        }
-        if (n === 0) break;
-        c.end += n;
-        c.parse();
-      }
-      return c.finish();
+    if (isGzip(head)) {
+      // gzip: decompress as a stream (from the start of the same descriptor) so a large capture never sits in memory whole.
+      streamed = true;
+      const input = fs.createReadStream(file, { fd, start: 0, highWaterMark: 1024 * 1024 });
+      return await readStream(file, input, sink, onWarning, chunkSize, false, sharing, signal);
     }
+    c.parser = parserFor(file, head, sink, onWarning);
+    c.parse();
+    let yielded = Date.now();
+    while (!c.parser.done) {
+      if (signal !== null) {
+        if (Date.now() - yielded >= YIELD_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          yielded = Date.now();
+        }
+        if (signal.aborted) return { packets: c.parser.packets, bytes: c.parser.bytes, interrupted: true };
+      }
+      c.prepare();
+      let n: number;
+      try {
+        n = fs.readSync(fd, c.buf, c.end, c.buf.length - c.end, null);
+      } catch (e) {
+        if (!c.parser.headerDone) throw new CaptureFormatError(file, `read failed: ${systemReason(e)}`);
+        onWarning({ file, offset: c.base + c.end, message: `read failed: ${systemReason(e)}` });
+        return { packets: c.parser.packets, bytes: c.parser.bytes };
+      }
+      if (n === 0) break;
+      c.end += n;
+      c.parse();
+    }
+    return c.finish();
   } finally {
-    fs.closeSync(fd);
+    if (!streamed) fs.closeSync(fd);
   }
-  // gzip: decompress as a stream so a large capture never sits in memory whole.
-  return readStream(file, fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), sink, onWarning, chunkSize, false, sharing);
 }
 
 /** Waits until `input` has data, has ended or has failed. */
@@ -231,19 +290,20 @@ async function readStream(
   chunkSize: number,
   gunzipped: boolean,
   sharing: ChunkSharing | null,
+  signal: AbortSignal | null,
 ): Promise<ReadResult> {
   let head: Buffer;
   try {
     head = await peek(input, 4);
   } catch (e) {
     input.destroy();
-    throw new CaptureFormatError(name, `${gunzipped ? 'gzip data unreadable' : 'cannot read'}: ${(e as Error).message}`);
+    throw new CaptureFormatError(name, `${gunzipped ? 'gzip data unreadable' : 'cannot read'}: ${systemReason(e)}`);
   }
   if (isGzip(head) && !gunzipped) {
     const gunzip = createGunzip();
     // Errors of either side surface on gunzip's iterator; the callback only stops Node complaining.
     pipeline(input, gunzip, () => undefined);
-    return readStream(name, gunzip, sink, onWarning, chunkSize, true, sharing);
+    return readStream(name, gunzip, sink, onWarning, chunkSize, true, sharing, signal);
   }
   const c = new Chunk(chunkSize, sharing);
   let parser: RecordParser;
@@ -255,17 +315,29 @@ async function readStream(
   }
   c.parser = parser;
   const pieces = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const abort = whenAborted(signal);
+  let stopped = false;
   try {
     while (!parser.done) {
-      let next: IteratorResult<Buffer>;
+      let next: IteratorResult<Buffer> | 'stop';
       try {
-        next = await pieces.next();
+        if (abort.stopped === null) next = await pieces.next();
+        else {
+          const piece = pieces.next();
+          // Left pending when the stop wins; its end (or error) then concerns nobody.
+          piece.catch(() => undefined);
+          next = await Promise.race([piece, abort.stopped]);
+        }
       } catch (e) {
         // For gzip the offset counts decompressed bytes: that is where records live.
         const what = gunzipped ? 'gzip data broken or cut short (offset in decompressed data)' : 'read failed';
-        if (!parser.headerDone) throw new CaptureFormatError(name, `${what}: ${(e as Error).message}`);
-        onWarning({ file: name, offset: c.base + c.pos, message: `${what}: ${(e as Error).message}` });
+        if (!parser.headerDone) throw new CaptureFormatError(name, `${what}: ${systemReason(e)}`);
+        onWarning({ file: name, offset: c.base + c.pos, message: `${what}: ${systemReason(e)}` });
         return { packets: parser.packets, bytes: parser.bytes };
+      }
+      if (next === 'stop') {
+        stopped = true;
+        return { packets: parser.packets, bytes: parser.bytes, interrupted: true };
       }
       if (next.done) return c.finish();
       const piece = next.value;
@@ -280,63 +352,13 @@ async function readStream(
     }
     return { packets: parser.packets, bytes: parser.bytes };
   } finally {
-    // Stops the source when we end early (bad record, sink abort); a no-op after the end.
-    await pieces.return?.();
+    abort.off();
+    // Stops the source when we end early (bad record, sink abort); a no-op after the end. After a
+    // stop, a read may still be pending on a FIFO: destroy without waiting for it.
+    if (stopped) input.destroy();
+    else await pieces.return?.();
   }
 }
 
-function walk(dir: string, out: { path: string; explicit: boolean }[], seen: Set<string>): void {
-  const real = fs.realpathSync(dir);
-  if (seen.has(real)) return; // symlink loop
-  seen.add(real);
-  // Byte order, not locale order, so every machine lists the same sequence.
-  const names = fs.readdirSync(dir).filter((n) => !n.startsWith('.'));
-  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const n of names) {
-    const p = path.join(dir, n);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch {
-      continue; // dangling symlink
-    }
-    if (st.isDirectory()) walk(p, out, seen);
-    else if (st.isFile()) out.push({ path: p, explicit: false });
-  }
-}
-
-/**
- * Expands the command line's inputs: files as given, folders walked recursively
- * (sorted, hidden entries skipped), '-' for stdin. A file is listed once even
- * if it is named twice or also found in a folder.
- */
-export function expandInputs(paths: string[]): { path: string; explicit: boolean }[] {
-  const out: { path: string; explicit: boolean }[] = [];
-  for (const p of paths) {
-    if (p === '-') {
-      out.push({ path: p, explicit: true });
-      continue;
-    }
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch {
-      throw new CaptureFormatError(p, 'no such file or directory');
-    }
-    if (st.isDirectory()) walk(p, out, new Set());
-    else out.push({ path: p, explicit: true });
-  }
-  const firstAt = new Map<string, number>();
-  const unique: { path: string; explicit: boolean }[] = [];
-  for (const e of out) {
-    const key = e.path === '-' ? '-' : path.resolve(e.path);
-    const at = firstAt.get(key);
-    if (at === undefined) {
-      firstAt.set(key, unique.length);
-      unique.push(e);
-    } else if (e.explicit) {
-      unique[at].explicit = true;
-    }
-  }
-  return unique;
-}
+// Listing inputs lives in inputs.ts; its names are exported from here as they always were.
+export { expandInputs, systemReason, type Input, type InputProblem } from './inputs';

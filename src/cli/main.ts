@@ -1,8 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { SignatureError, loadSignatures } from '../detect/signatures';
+import { shortened } from '../report/escape';
 import type { Format } from '../report/writers';
 import { EXIT_INTERNAL, EXIT_USAGE } from './exit';
-import { LOG_LEVELS, makeLogger } from './log';
-import { loadYargs, skipHelpCache } from './yargs';
+import { LOG_LEVELS, makeLogger, writeStderr, type Log } from './log';
+import { OutputFileError } from './output-file';
+import { OptionError, integerIn, loadYargs, secondsIn, skipHelpCache } from './yargs';
 
 // Required when a command's builder or work runs, not at start: a scan never loads live capture,
 // and `--help` or `signatures check` load neither the analyzer nor pino.
@@ -15,8 +18,49 @@ const interfacesModule = () => require('./interfaces') as typeof import('./inter
 /** yargs drops a lone '-' argument, so stdin travels under a name no real path can have. */
 const STDIN_ARG = '\u0000stdin';
 
+/**
+ * Bounds of the numeric options (README "Usage"). The caps are far above any real need and
+ * keep a typo from sizing tables, buffers or threads by it.
+ */
+export const LIMITS = {
+  maxFlows: 1 << 24,
+  inspectBytes: 1 << 24,
+  maxLineBytes: 1 << 24,
+  minLineBytes: 256,
+  idleSeconds: 366 * 24 * 3600,
+  /** More threads than CPUs only adds switching: one thread reads, the others analyze. */
+  workers: (): number => Math.max(2, availableParallelism()),
+};
+
+/** --exit-code values that would mean something else. */
+function exitCodeClash(n: number): string | null {
+  if (n === 0) return 'is the status of a run with nothing to report; choose 3..125';
+  if (n === 1) return 'is the status of an internal failure; choose 3..125';
+  if (n === 2) return 'is the status of a usage error or a bad input; choose 3..125';
+  return null;
+}
+
+/** Coercions of the options scan and live share: each names the option and the value it refuses. */
+const flowOptions = {
+  maxFlows: integerIn('max-flows', 1, LIMITS.maxFlows),
+  idleTimeout: secondsIn('idle-timeout', LIMITS.idleSeconds),
+  inspectBytes: integerIn('inspect-bytes', 1, LIMITS.inspectBytes),
+  maxLineBytes: integerIn('max-line-bytes', LIMITS.minLineBytes, LIMITS.maxLineBytes),
+};
+
+/** True for an error a user can cause (a bad option, file or list): printed as one line, exit 2. */
+function usageError(e: unknown): e is Error {
+  return e instanceof SignatureError || e instanceof OutputFileError || e instanceof OptionError;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let status = 0;
+  let debug = false;
+  /** scan's logger: plain lines on a terminal unless --log-level was given (then JSON, as before). */
+  const scanLogger = (level: string | undefined): Log => {
+    debug = level === 'debug' || level === 'trace';
+    return makeLogger(level ?? 'warn', { plain: level === undefined && process.stderr.isTTY === true });
+  };
   // Handlers only choose the work; it runs after yargs has validated the whole command line,
   // so a usage error never starts a scan.
   let work: (() => Promise<number>) | null = null;
@@ -24,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     .yargs(argv.map((a) => (a === '-' ? STDIN_ARG : a)))
     .scriptName('poolwatch')
     .usage('$0 <command> [options]\n\nFinds cryptocurrency-mining-pool connections in network traffic.')
-    .option('log-level', { choices: LOG_LEVELS, default: 'warn' as const, describe: 'pino log level (logs go to stderr)' })
+    .option('log-level', { choices: LOG_LEVELS, describe: 'log level (default warn). Logs go to stderr: plain lines on a terminal, pino JSON lines when stderr is not a terminal or this option is given' })
     .option('signatures', { type: 'string', array: true, default: [] as string[], describe: 'extra signature folder(s) with site lists' })
     .command(
       'scan <paths..>',
@@ -35,11 +79,12 @@ export async function main(argv: string[]): Promise<number> {
           .positional('paths', { type: 'string', array: true, demandOption: true, describe: 'files, folders (recursive) or -' })
           .option('format', { alias: 'f', choices: writersModule().FORMATS, describe: 'report format (default: table on a terminal, else jsonl; or from --output extension)' })
           .option('output', { alias: 'o', type: 'string', describe: 'write the report to FILE' })
-          .option('exit-code', { type: 'number', describe: 'exit with N when anything was flagged (for CI gates)' })
-          .option('max-flows', { type: 'number', default: defaults.maxFlows, describe: 'flows held at once (when full, the stalest of a sample is ended; flows with evidence last)' })
-          .option('idle-timeout', { type: 'number', default: defaults.idleTimeoutMs / 1000, describe: 'seconds without a packet before a flow ends' })
-          .option('inspect-bytes', { type: 'number', default: defaults.inspectBytes, describe: 'bytes per direction read from an undecided flow' })
-          .option('workers', { alias: 'w', type: 'number', default: 1, describe: 'threads: this one reads and decodes, the other N-1 analyze, flows sharded between them by a symmetric hash of their endpoints (same report as one thread)' })
+          .option('exit-code', { requiresArg: true, coerce: integerIn('exit-code', 0, 125, { refuse: exitCodeClash, expected: '3..125' }), describe: 'exit with N (3..125) when anything was flagged (for CI gates); a finding wins over a bad input' })
+          .option('max-flows', { requiresArg: true, default: defaults.maxFlows, coerce: flowOptions.maxFlows, describe: `flows held at once, 1..${LIMITS.maxFlows} (when full, the stalest of a sample is ended; flows with evidence last)` })
+          .option('idle-timeout', { requiresArg: true, default: defaults.idleTimeoutMs / 1000, coerce: flowOptions.idleTimeout, describe: 'seconds without a packet before a flow ends (capture time, above 0)' })
+          .option('inspect-bytes', { requiresArg: true, default: defaults.inspectBytes, coerce: flowOptions.inspectBytes, describe: `bytes per direction read from an undecided flow, 1..${LIMITS.inspectBytes}` })
+          .option('max-line-bytes', { requiresArg: true, default: defaults.maxLineBytes, coerce: flowOptions.maxLineBytes, describe: `longest JSON-RPC line or HTTP request head read whole, ${LIMITS.minLineBytes}..${LIMITS.maxLineBytes} (padding before a login up to this is read through)` })
+          .option('workers', { alias: 'w', requiresArg: true, default: 1, coerce: integerIn('workers', 1, LIMITS.workers(), { expected: `1..${LIMITS.workers()}, the CPUs of this machine` }), describe: 'threads: this one reads and decodes, the other N-1 analyze, flows sharded between them by a symmetric hash of their endpoints (same report as one thread)' })
           .option('nodes', { type: 'boolean', default: false, describe: 'also list cryptocurrency node peer traffic (Bitcoin, Monero, Ethereum P2P), which is not mining' })
           .example('$0 scan capture.pcapng', 'report on one capture')
           .example('tcpdump -i eth0 -w - | $0 scan - -o report.jsonl', 'scan from stdin');
@@ -53,13 +98,14 @@ export async function main(argv: string[]): Promise<number> {
             output: a.output,
             exitCode: a.exitCode,
             signatures: a.signatures,
-            maxFlows: a.maxFlows,
-            idleTimeout: a.idleTimeout,
-            inspectBytes: a.inspectBytes,
+            maxFlows: a.maxFlows as number,
+            idleTimeout: a.idleTimeout as number,
+            inspectBytes: a.inspectBytes as number,
+            maxLineBytes: a.maxLineBytes,
             nodes: a.nodes,
-            workers: a.workers,
+            workers: a.workers as number,
           },
-          makeLogger(a.logLevel),
+          scanLogger(a.logLevel),
         );
       },
     )
@@ -82,9 +128,9 @@ export async function main(argv: string[]): Promise<number> {
           .option('stats-interval', { type: 'number', default: LIVE_DEFAULTS.statsInterval, describe: 'seconds between capture stats log lines (0: none)' })
           .option('update-interval', { type: 'number', default: LIVE_DEFAULTS.updateInterval, describe: 'seconds between update lines for findings whose counters grew (0: only when evidence grows)' })
           .option('alert-cmd', { type: 'string', describe: 'shell command run for each new finding, with its JSON line on stdin' })
-          .option('max-flows', { type: 'number', default: defaults.maxFlows, describe: 'flows held at once (when full, the stalest of a sample is ended; flows with evidence last)' })
-          .option('idle-timeout', { type: 'number', default: defaults.idleTimeoutMs / 1000, describe: 'seconds without a packet before a flow ends' })
-          .option('inspect-bytes', { type: 'number', default: defaults.inspectBytes, describe: 'bytes per direction read from an undecided flow' })
+          .option('max-flows', { requiresArg: true, default: defaults.maxFlows, coerce: flowOptions.maxFlows, describe: `flows held at once, 1..${LIMITS.maxFlows} (when full, the stalest of a sample is ended; flows with evidence last)` })
+          .option('idle-timeout', { requiresArg: true, default: defaults.idleTimeoutMs / 1000, coerce: flowOptions.idleTimeout, describe: 'seconds without a packet before a flow ends (above 0)' })
+          .option('inspect-bytes', { requiresArg: true, default: defaults.inspectBytes, coerce: flowOptions.inspectBytes, describe: `bytes per direction read from an undecided flow, 1..${LIMITS.inspectBytes}` })
           .example('$0 live -i eth1 -o /var/log/poolwatch.jsonl', 'watch a mirror port; a SIEM shipper tails the file')
           .example('$0 live -i eth1 -i eth2 --bpf "not port 22"', 'two interfaces, one filter');
       },
@@ -103,11 +149,11 @@ export async function main(argv: string[]): Promise<number> {
             updateInterval: a.updateInterval,
             alertCmd: a.alertCmd,
             signatures: a.signatures,
-            maxFlows: a.maxFlows,
-            idleTimeout: a.idleTimeout,
-            inspectBytes: a.inspectBytes,
+            maxFlows: a.maxFlows as number,
+            idleTimeout: a.idleTimeout as number,
+            inspectBytes: a.inspectBytes as number,
           },
-          makeLogger(a.logLevel),
+          makeLogger(a.logLevel ?? 'info'),
         );
       },
     )
@@ -141,8 +187,9 @@ export async function main(argv: string[]): Promise<number> {
     .alias('help', 'h')
     .version()
     .fail((msg, err) => {
-      if (err) throw err;
-      process.stderr.write(`poolwatch: ${msg}\nRun 'poolwatch --help' for usage.\n`);
+      // yargs' own validation and a coerce that threw come as YError; anything else is a fault.
+      if (err && err.name !== 'YError') throw err;
+      writeStderr(`poolwatch: ${shortened(msg ?? String(err), 500)}\nRun 'poolwatch --help' for usage.\n`);
       status = EXIT_USAGE;
     });
   skipHelpCache(parser);
@@ -151,11 +198,13 @@ export async function main(argv: string[]): Promise<number> {
     if (status !== 0 || work === null) return status;
     return await (work as () => Promise<number>)();
   } catch (e) {
-    if (e instanceof SignatureError) {
-      process.stderr.write(`poolwatch: ${e.message}\n`);
+    if (usageError(e)) {
+      writeStderr(`poolwatch: ${shortened(e.message, 2000)}\n`);
       return EXIT_USAGE;
     }
-    process.stderr.write(`poolwatch: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // A bug, not the user's doing: one line; the stack only when asked for.
+    const detail = e instanceof Error ? (debug ? (e.stack ?? e.message) : e.message) : String(e);
+    writeStderr(`poolwatch: internal error: ${debug ? detail : shortened(detail, 2000)}${debug ? '' : ' (--log-level debug shows where)'}\n`);
     return EXIT_INTERNAL;
   }
 }

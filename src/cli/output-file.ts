@@ -26,6 +26,8 @@ export class OutputFileError extends Error {
   constructor(
     readonly path: string,
     reason: string,
+    /** The system error's code (EPIPE, ENOSPC, ...), when there was one. */
+    readonly code?: string,
   ) {
     super(`${path}: ${reason}`);
     this.name = 'OutputFileError';
@@ -179,7 +181,7 @@ async function writeAtomic(path: string, plan: OutputPlan, data: Buffer): Promis
     await fsp.rename(tmp, plan.target);
     renamed = true;
   } catch (e) {
-    throw new OutputFileError(path, reason(e));
+    throw new OutputFileError(path, reason(e), (e as NodeJS.ErrnoException).code);
   } finally {
     if (handle !== null) await handle.close().catch(() => undefined);
     if (!renamed) await fsp.unlink(tmp).catch(() => undefined);
@@ -197,7 +199,7 @@ async function writeInPlace(path: string, plan: OutputPlan, data: Buffer): Promi
     // A device or FIFO swapped in for a regular file between check and open is still never truncated.
     await writeAll(handle, data);
   } catch (e) {
-    throw new OutputFileError(path, reason(e));
+    throw new OutputFileError(path, reason(e), (e as NodeJS.ErrnoException).code);
   } finally {
     await handle.close().catch(() => undefined);
   }
@@ -213,7 +215,7 @@ export async function writeReportFile(path: string, text: string | Buffer, plan:
     try {
       writeStdout(data);
     } catch (e) {
-      throw new OutputFileError('<stdout>', reason(e));
+      throw new OutputFileError('<stdout>', reason(e), (e as NodeJS.ErrnoException).code);
     }
     return;
   }

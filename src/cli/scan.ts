@@ -1,14 +1,13 @@
-import { renameSync, writeFileSync } from 'node:fs';
 import type { Log } from './log';
 import { Analyzer } from '../analyzer';
-import { CaptureFormatError } from '../capture/frame';
-import { expandInputs } from '../capture/read';
+import { expandInputs, type InputProblem } from '../capture/read';
 import { loadSignatures } from '../detect/signatures';
 import type { Finding, NodeContact, Summary } from '../report/finding';
 import { formatForPath, render, type Format } from '../report/writers';
-import { scanInputs, type InputsResult } from '../scan-inputs';
+import { addProblems, scanInputs, type InputsResult } from '../scan-inputs';
 import { scanThreaded } from '../shard/run';
-import { EXIT_USAGE } from './exit';
+import { EXIT_INTERNAL, EXIT_USAGE } from './exit';
+import { OutputFileError, planOutput, writeReportFile } from './output-file';
 
 export interface ScanArgs {
   paths: string[];
@@ -19,6 +18,8 @@ export interface ScanArgs {
   maxFlows: number;
   idleTimeout: number;
   inspectBytes: number;
+  /** Longest JSON-RPC line or HTTP head read whole (AnalyzerOptions.maxLineBytes). */
+  maxLineBytes?: number;
   /** List cryptocurrency node peer traffic too. */
   nodes?: boolean;
   /** Threads: one reads and decodes, the others analyze, flows sharded between them. */
@@ -34,33 +35,70 @@ interface Outcome {
   flows: number;
 }
 
+/** The summary line, with `interrupted` when a signal cut the reading short. */
+export type ScanSummary = Summary & { interrupted?: true };
+
+/** Exit status after SIGINT / SIGTERM, as a shell reports a process ended by it. */
+const SIGNAL_STATUS: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Catches SIGINT and SIGTERM while inputs are read: the first stops reading (the report of
+ * what was read is still written), a second one of either ends the process as usual.
+ */
+function catchSignals(): { signal: AbortSignal; caught: () => NodeJS.Signals | null; release: () => void } {
+  const stop = new AbortController();
+  let caught: NodeJS.Signals | null = null;
+  const release = (): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  function onSignal(sig: NodeJS.Signals): void {
+    caught = sig;
+    release();
+    stop.abort();
+  }
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { signal: stop.signal, caught: () => caught, release };
+}
+
 export async function scan(args: ScanArgs, log: Log): Promise<number> {
   const started = process.hrtime.bigint();
-  let inputs: { path: string; explicit: boolean }[];
-  try {
-    inputs = args.paths.flatMap((p) => (p === '-' ? [{ path: '-', explicit: true }] : expandInputs([p])));
-  } catch (e) {
-    if (!(e instanceof CaptureFormatError)) throw e;
-    log.error(e.message);
-    return EXIT_USAGE;
-  }
+  // Found now, not after a long scan: a missing or unwritable output folder, a directory, a dangling link.
+  if (args.output !== undefined) planOutput(args.output);
+  const problems: InputProblem[] = [];
+  const inputs = expandInputs(args.paths, problems);
   const sigs = loadSignatures(args.signatures);
-  const options = { maxFlows: args.maxFlows, idleTimeoutMs: args.idleTimeout * 1000, inspectBytes: args.inspectBytes };
+  const options = { maxFlows: args.maxFlows, idleTimeoutMs: args.idleTimeout * 1000, inspectBytes: args.inspectBytes, maxLineBytes: args.maxLineBytes };
   const workers = Math.max(1, Math.floor(args.workers ?? 1));
+  const onWarning = (w: { file: string; offset: number; message: string }): void => log.warn({ file: w.file, offset: w.offset }, w.message);
+  const signals = catchSignals();
   let outcome: Outcome;
-  if (workers === 1) {
-    const analyzer = new Analyzer(sigs, options);
-    const result = await scanInputs(inputs, analyzer, (w) => log.warn({ file: w.file, offset: w.offset }, w.message));
-    const findings = analyzer.finish();
-    outcome = { findings, nodes: analyzer.report.nodes(), inputs: result, packets: analyzer.packets, bytes: analyzer.bytes, flows: analyzer.flowsSeen };
-  } else {
-    const run = await scanThreaded(inputs, args.signatures, options, workers, (w) => log.warn({ file: w.file, offset: w.offset }, w.message));
-    log.debug({ packets: run.packets, analyzed: run.analyzed }, 'frames the analysis threads decoded');
-    outcome = { findings: run.report.findings(), nodes: run.report.nodes(), inputs: run.inputs, packets: run.packets, bytes: run.bytes, flows: run.flows };
+  try {
+    if (workers === 1) {
+      const analyzer = new Analyzer(sigs, options);
+      const result = await scanInputs(inputs, analyzer, onWarning, { signal: signals.signal });
+      const findings = analyzer.finish();
+      outcome = { findings, nodes: analyzer.report.nodes(), inputs: result, packets: analyzer.packets, bytes: analyzer.bytes, flows: analyzer.flowsSeen };
+    } else {
+      const run = await scanThreaded(inputs, args.signatures, options, workers, onWarning, signals.signal);
+      log.debug({ packets: run.packets, analyzed: run.analyzed }, 'frames the analysis threads decoded');
+      outcome = { findings: run.report.findings(), nodes: run.report.nodes(), inputs: run.inputs, packets: run.packets, bytes: run.bytes, flows: run.flows };
+    }
+  } finally {
+    signals.release();
   }
+  const stoppedBy = signals.caught();
+  addProblems(outcome.inputs, problems);
+  for (const p of problems) if (!p.explicit) log.warn(p.message);
   for (const e of outcome.inputs.errors) log.error(e);
   if (outcome.inputs.skipped.length > 0) log.info({ skipped: outcome.inputs.skipped }, `${outcome.inputs.skipped.length} file(s) in the folders given are not captures and were skipped`);
-  const summary: Summary = {
+  if (stoppedBy !== null) {
+    const note = `interrupted by ${stoppedBy}: the report covers the packets read until then`;
+    outcome.inputs.warnings.push(note);
+    log.warn(note);
+  }
+  const summary: ScanSummary = {
     type: 'summary',
     files: outcome.inputs.files,
     packets: outcome.packets,
@@ -70,19 +108,30 @@ export async function scan(args: ScanArgs, log: Log): Promise<number> {
     findings: outcome.findings.length,
     warnings: outcome.inputs.warnings,
     skipped: outcome.inputs.skipped,
+    ...(stoppedBy !== null ? { interrupted: true as const } : {}),
   };
   const format = args.format ?? formatForPath(args.output, process.stdout.isTTY === true);
   const text = render(format, outcome.findings, summary, args.nodes ? outcome.nodes : []);
-  if (args.output !== undefined) {
-    // Write beside the target and rename, so a reader never sees half a report.
-    const tmp = `${args.output}.tmp-${process.pid}`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, args.output);
-  } else {
-    await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+  try {
+    await writeReportFile(args.output ?? '-', text);
+  } catch (e) {
+    if (!(e instanceof OutputFileError)) throw e;
+    // A reader that went away (`| head`) needs no message; a full disk does.
+    if (e.code !== 'EPIPE') log.error(e.message);
+    return EXIT_INTERNAL;
   }
   log.info({ files: summary.files, packets: summary.packets, flows: summary.flows, findings: summary.findings, seconds: summary.seconds, workers }, 'scan done');
-  if (outcome.inputs.usageError) return EXIT_USAGE;
+  if (stoppedBy !== null) return exitAfterSignal(SIGNAL_STATUS[stoppedBy] ?? EXIT_INTERNAL);
   if (args.exitCode !== undefined && outcome.findings.length > 0) return args.exitCode;
+  if (outcome.inputs.usageError) return EXIT_USAGE;
   return 0;
+}
+
+/**
+ * After a stop, a read of a FIFO nobody writes to may still be pending in the thread pool and
+ * keep the process alive: give the normal exit a moment, then end it with the same status.
+ */
+function exitAfterSignal(status: number): number {
+  setTimeout(() => process.exit(status), 1000).unref();
+  return status;
 }

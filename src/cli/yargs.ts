@@ -18,6 +18,7 @@ import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import type { Argv } from 'yargs';
+import { shortened } from '../report/escape';
 
 /** The yargs major whose private layout and shim fields this file copies. */
 const KNOWN_MAJOR = 18;
@@ -119,4 +120,60 @@ export function skipHelpCache(parser: Argv): void {
   if (usage !== undefined && typeof usage.cacheHelpMessage === 'function') {
     usage.cacheHelpMessage = () => {};
   }
+}
+
+/** A bad option value; yargs hands its message to the fail handler, which prints it as a usage error. */
+export class OptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OptionError';
+  }
+}
+
+/** A value as the user typed it (yargs has turned numbers into numbers), neutralised and cut short. */
+function shown(v: unknown): string {
+  return shortened(typeof v === 'string' ? `'${v}'` : String(v), 40);
+}
+
+function single(name: string, v: unknown): unknown {
+  if (Array.isArray(v)) throw new OptionError(`--${name} given ${v.length} times; give it once`);
+  return v;
+}
+
+export interface IntegerRule {
+  /** Rejects a value inside [min, max] with a reason ("is the status of ..."). */
+  refuse?: (n: number) => string | null;
+  /** What the message says is expected, when "min..max" is not the whole story. */
+  expected?: string;
+}
+
+/**
+ * A yargs `coerce` for a whole number in [min, max]. Meant for options declared without
+ * `type`, so that a value that is no number reaches it as typed (with `type: 'number'`
+ * yargs would hand over NaN).
+ */
+export function integerIn(name: string, min: number, max: number, rule: IntegerRule = {}): (v: unknown) => number | undefined {
+  const expected = rule.expected ?? `${min}..${max}`;
+  return (raw: unknown) => {
+    const v = single(name, raw);
+    if (v === undefined) return undefined;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : NaN;
+    if (!Number.isInteger(n)) throw new OptionError(`--${name}: ${shown(v)} is not a whole number (expected ${expected})`);
+    if (n < min || n > max) throw new OptionError(`--${name}: ${shown(v)} is out of range (expected ${expected})`);
+    const why = rule.refuse?.(n) ?? null;
+    if (why !== null) throw new OptionError(`--${name}: ${shown(v)} ${why}`);
+    return n;
+  };
+}
+
+/** A yargs `coerce` for a number of seconds above 0 and at most `max`. */
+export function secondsIn(name: string, max: number): (v: unknown) => number | undefined {
+  return (raw: unknown) => {
+    const v = single(name, raw);
+    if (v === undefined) return undefined;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
+    if (!Number.isFinite(n)) throw new OptionError(`--${name}: ${shown(v)} is not a number of seconds`);
+    if (n <= 0 || n > max) throw new OptionError(`--${name}: ${shown(v)} is out of range (expected more than 0, at most ${max} seconds)`);
+    return n;
+  };
 }

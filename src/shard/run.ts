@@ -27,6 +27,8 @@ export interface AnalysisResult {
   flows: number;
   /** Frames the thread decoded and analyzed. */
   analyzed: number;
+  /** Analyzer.warningLines(): said by shard 0 only, since every shard reassembles every fragment. */
+  warnings: string[];
 }
 
 export interface ThreadedScan {
@@ -37,6 +39,8 @@ export interface ThreadedScan {
   flows: number;
   /** Frames the analysis threads decoded and analyzed, summed over threads. */
   analyzed: number;
+  /** What the traffic itself warrants a warning for (Analyzer.warningLines), as one thread would say it. */
+  warnings: string[];
 }
 
 /**
@@ -53,6 +57,7 @@ export async function scanThreaded(
   options: AnalysisJob['options'],
   threads: number,
   onWarning: (w: CaptureWarning) => void,
+  signal?: AbortSignal,
 ): Promise<ThreadedScan> {
   const shards = Math.max(1, threads - 1);
   const buffers = createPoolBuffers();
@@ -72,7 +77,7 @@ export async function scanThreaded(
   );
   let inputsResult: InputsResult;
   try {
-    inputsResult = await scanInputs(inputs, triage, onWarning, { sharing: chunks });
+    inputsResult = await scanInputs(inputs, triage, onWarning, { sharing: chunks, signal });
   } catch (e) {
     // A failed analysis thread stops the reader: its own error says why.
     const settled = await Promise.race([Promise.allSettled(workers.map((w) => w.result)), new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
@@ -94,6 +99,7 @@ export async function scanThreaded(
     bytes: triage.bytes,
     flows: results.reduce((n, r) => n + r.flows, 0),
     analyzed: results.reduce((n, r) => n + r.analyzed, 0),
+    warnings: results.flatMap((r) => r.warnings),
   };
 }
 
