@@ -2,7 +2,7 @@ import { SYN, type Packet } from '../decode/packet';
 import { addressText } from '../flow/address';
 import { BENIGN, FLAGGED, MINING, UNDECIDED, type Flow } from '../flow/flow';
 import { endpointHash } from '../flow/table';
-import type { StreamClassifier } from './classifier';
+import { DEFAULT_MAX_LINE_BYTES, type StreamClassifier } from './classifier';
 import { DnsOverTcp } from './classify/dns-tcp';
 import { HttpHost } from './classify/http-host';
 import { NodePeers } from './classify/node-peers';
@@ -28,13 +28,7 @@ export interface EngineOptions {
   maxLineBytes?: number;
 }
 
-/**
- * Default line cap: four times the largest mining message seen in practice
- * (a Stratum notify with a long coinbase), while holding at most this much per
- * open line (two directions, per flow) only as long as the sender keeps the
- * line open.
- */
-export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
+export { DEFAULT_MAX_LINE_BYTES };
 
 /** A host asked for (or was told the address of) a pool domain. */
 export interface DnsLookup {
@@ -107,6 +101,7 @@ export class DetectionEngine {
   readonly ties = new DomainTies();
   private now = 0;
   private readonly poolSuffixes: IntSet;
+  private readonly maxLine: number;
 
   constructor(
     private readonly sigs: Signatures,
@@ -114,6 +109,7 @@ export class DetectionEngine {
     private readonly events: DetectionEvents,
   ) {
     this.poolSuffixes = poolSuffixHashes(sigs);
+    this.maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   }
 
   /** A new flow: a connection to an address a DNS answer gave for a pool domain is flagged from its first packet. */
@@ -252,15 +248,15 @@ export class DetectionEngine {
     }
     const isn = dir === 0 ? flow.isn0 : flow.isn1;
     const atStart = isn !== -1 && p.seq === ((isn + 1) >>> 0);
-    if (!atStart) return [new JsonRpcSession(this.sigs), new HttpMiningSession(this.sigs), new NodePeers()];
+    if (!atStart) return [new JsonRpcSession(this.sigs, this.maxLine), new HttpMiningSession(this.sigs), new NodePeers()];
     const first = p.data[p.payloadOffset];
     if (first === TLS_HANDSHAKE) return [new TlsNames(this.sigs)];
     // '{' and '[' open JSON; whitespace may come first; 'e' starts base64 of '{"' (XMRig forks that wrap lines).
     if (first === 0x7b || first === 0x5b || first === 0x20 || first === 0x09 || first === 0x0d || first === 0x0a || first === 0x65) {
-      return [new JsonRpcSession(this.sigs)];
+      return [new JsonRpcSession(this.sigs, this.maxLine)];
     }
     if (first >= 0x41 && first <= 0x5a) {
-      const host = new HttpHost(this.sigs, () => [new JsonRpcSession(this.sigs), new TlsNames(this.sigs)]);
+      const host = new HttpHost(this.sigs, this.maxLine, () => [new JsonRpcSession(this.sigs, this.maxLine), new TlsNames(this.sigs)]);
       // getwork, getblocktemplate and monerod's JSON-RPC are POSTs; other requests need a mining header to be worth parsing.
       const worthParsing = startsWith(p.data, p.payloadOffset, p.payloadLength, POST) || contains(p.data, p.payloadOffset, p.payloadLength, X_MINING);
       return worthParsing ? [new HttpMiningSession(this.sigs), host] : [host];

@@ -14,9 +14,9 @@ export const NEED_MORE = -1;
 /** Not an HTTP/1.x head (or one too large or too malformed to be a real one). */
 export const NOT_HTTP = -2;
 
-/** A header block larger than this is not a client or pool we care about. */
+/** Default cap on a head: one larger is not HTTP we read (callers pass the configured line cap). */
 export const MAX_HEAD = 16384;
-/** Headers kept in the map; more are walked over. */
+/** Headers kept in the map; more are walked over, except Host and User-Agent, which padding must not hide. */
 export const MAX_HEADERS = 64;
 const MAX_METHOD = 24;
 
@@ -67,8 +67,8 @@ function afterLine(b: Uint8Array, e: number): number {
 }
 
 /** Limit of bytes to look at, and the answer to give if the head does not end before it. */
-function window(start: number, end: number): { limit: number; short: number } {
-  return end - start > MAX_HEAD ? { limit: start + MAX_HEAD, short: NOT_HTTP } : { limit: end, short: NEED_MORE };
+function window(start: number, end: number, maxHead: number): { limit: number; short: number } {
+  return end - start > maxHead ? { limit: start + maxHead, short: NOT_HTTP } : { limit: end, short: NEED_MORE };
 }
 
 /**
@@ -103,7 +103,7 @@ function readHeaders(b: Uint8Array, p: number, limit: number, short: number, hea
     if (prev !== undefined) {
       if (prev.length + v.length < MAX_HEAD) headers.set(name, prev + ', ' + v);
       last = name;
-    } else if (count < MAX_HEADERS) {
+    } else if (count < MAX_HEADERS || name === 'host' || name === 'user-agent') {
       headers.set(name, v);
       count++;
       last = name;
@@ -159,9 +159,9 @@ function isVersion(b: Uint8Array, p: number, to: number): boolean {
  * while it may still be one and is incomplete, NOT_HTTP as soon as it cannot
  * be (the method must be an upper-case token followed by a space).
  */
-export function parseHttpRequestHead(buf: Uint8Array, start: number, end: number): HttpRequestHead | number {
+export function parseHttpRequestHead(buf: Uint8Array, start: number, end: number, maxHead = MAX_HEAD): HttpRequestHead | number {
   if (!(start >= 0) || !(end <= buf.length) || start > end) return NOT_HTTP;
-  const { limit, short } = window(start, end);
+  const { limit, short } = window(start, end, maxHead);
   let p = start;
   while (p < limit && p - start <= MAX_METHOD && (isUpper(buf[p]) || buf[p] === 0x2d || buf[p] === 0x5f)) p++;
   if (p === limit) return p - start <= MAX_METHOD ? short : NOT_HTTP;
@@ -199,9 +199,9 @@ export function parseHttpRequestHead(buf: Uint8Array, start: number, end: number
 }
 
 /** Parses an HTTP/1.x response head ("HTTP/1.1 200 OK" + headers) at the start of [start, end). */
-export function parseHttpResponseHead(buf: Uint8Array, start: number, end: number): HttpResponseHead | number {
+export function parseHttpResponseHead(buf: Uint8Array, start: number, end: number, maxHead = MAX_HEAD): HttpResponseHead | number {
   if (!(start >= 0) || !(end <= buf.length) || start > end) return NOT_HTTP;
-  const { limit, short } = window(start, end);
+  const { limit, short } = window(start, end, maxHead);
   const prefix = 'HTTP/';
   for (let i = 0; i < prefix.length; i++) {
     if (start + i >= limit) return short;

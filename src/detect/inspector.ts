@@ -72,6 +72,21 @@ export class FlowInspector implements StreamConsumer {
     for (let i = 0; i < this.live.length; i++) if (this.ruledOut[i] !== 3) anyLive = true;
     const seen = this.seen0 + this.seen1;
     if (!anyLive) this.done = true;
-    else if (this.matched ? seen > MINING_BYTES_CAP : this.seen0 > this.budget || this.seen1 > this.budget) this.done = true;
+    else if (this.matched ? seen > MINING_BYTES_CAP : this.spent(0, this.seen0) || this.spent(1, this.seen1)) this.done = true;
+  }
+
+  /**
+   * Past the budget, a direction is still read while a classifier holds an
+   * unfinished line or head there (padding in front of a login): each
+   * classifier bounds that by its own cap, so this ends too.
+   */
+  private spent(dir: Direction, seen: number): boolean {
+    if (seen <= this.budget) return false;
+    const bit = dir === 0 ? 1 : 2;
+    for (let i = 0; i < this.live.length; i++) {
+      const c = this.live[i];
+      if ((this.ruledOut[i] & bit) === 0 && c.open !== undefined && c.open(dir)) return false;
+    }
+    return true;
   }
 }

@@ -76,14 +76,23 @@ describe('parseHttpRequestHead', () => {
     expect(r.headers.get('host')).toBe('a.example, b.example');
   });
 
-  it('keeps at most MAX_HEADERS distinct headers but still finds the end', () => {
+  it('keeps at most MAX_HEADERS distinct headers but still finds the end, and Host and User-Agent after them', () => {
     let h = 'GET / HTTP/1.1\r\n';
     for (let i = 0; i < 100; i++) h += `X-H${i}: ${i}\r\n`;
-    h += 'User-Agent: late\r\n\r\n';
+    h += 'X-Late: dropped\r\nUser-Agent: late\r\nHost: Pool.Example:3333\r\n\r\n';
     const r = req(h) as Req;
-    expect(r.headers.size).toBe(64);
-    expect(r.userAgent).toBeNull();
+    expect(r.headers.size).toBe(66);
+    expect(r.headers.has('x-late')).toBe(false);
+    expect(r.userAgent).toBe('late');
+    expect(r.host).toBe('pool.example');
     expect(r.headerEnd).toBe(h.length);
+  });
+
+  it('takes a larger cap when asked: a head past MAX_HEAD is read whole up to it', () => {
+    const big = 'GET / HTTP/1.1\r\nX-Big: ' + 'a'.repeat(MAX_HEAD) + '\r\nHost: pool.example\r\n\r\n';
+    expect((parseHttpRequestHead(Buffer.from(big), 0, big.length, big.length) as Req).host).toBe('pool.example');
+    expect(parseHttpRequestHead(Buffer.from(big), 0, big.length, big.length - 1)).toBe(NOT_HTTP);
+    expect(parseHttpRequestHead(Buffer.from(big), 0, big.length - 2, big.length)).toBe(NEED_MORE);
   });
 
   it('gives NOT_HTTP for a head larger than MAX_HEAD, NEED_MORE below it', () => {

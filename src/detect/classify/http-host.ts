@@ -4,7 +4,8 @@ import { NEED_MORE, parseHttpRequestHead, parseHttpResponseHead } from '../http'
 import type { Signatures } from '../signatures';
 import { Accumulator } from './accumulator';
 
-const HEAD_LIMIT = 16384;
+const LF = 0x0a;
+const CR = 0x0d;
 
 /**
  * The host an HTTP client names: a Host header for a pool's site, or a
@@ -14,7 +15,13 @@ const HEAD_LIMIT = 16384;
  * against the proxy address with the CONNECT target as its domain.
  */
 export class HttpHost implements StreamClassifier {
-  private readonly acc: [Accumulator, Accumulator] = [new Accumulator(HEAD_LIMIT), new Accumulator(HEAD_LIMIT)];
+  private readonly acc: [Accumulator, Accumulator];
+  /**
+   * Per direction: the pending head's first line is complete, so it is parsed
+   * again only when a blank line may have arrived. A head sent a byte at a
+   * time would otherwise be parsed from its start for every byte.
+   */
+  private readonly lineDone = [false, false];
   /** Direction that sent CONNECT, once seen. */
   private connectDir = -1;
   /** Per direction: the HTTP head is behind us and bytes now belong to the tunnel. */
@@ -23,18 +30,24 @@ export class HttpHost implements StreamClassifier {
   /** Per inner classifier: bit 0 / bit 1 set when that direction was ruled out. */
   private innerOut: number[] = [];
 
+  /** `maxHead`: the largest request or response head read (the engine's line cap). */
   constructor(
     private readonly sigs: Signatures,
+    private readonly maxHead: number,
     private readonly tunnelClassifiers: () => StreamClassifier[],
-  ) {}
+  ) {
+    this.acc = [new Accumulator(maxHead), new Accumulator(maxHead)];
+  }
 
   feed(dir: Direction, data: Uint8Array, start: number, end: number, ev: Evidence): number {
     if (this.inTunnel[dir]) return this.tunnel(dir, data, start, end, ev);
     const acc = this.acc[dir];
+    const had = acc.end - acc.start;
     if (!acc.add(data, start, end)) return this.stop(dir);
+    if (had > 0 && this.lineDone[dir] && !blankLine(acc.buf, Math.max(acc.start, acc.start + had - 2), acc.end)) return this.wait(dir, had);
     if (this.connectDir === -1) {
-      const req = parseHttpRequestHead(acc.buf, acc.start, acc.end);
-      if (req === NEED_MORE) return this.wait(acc);
+      const req = parseHttpRequestHead(acc.buf, acc.start, acc.end, this.maxHead);
+      if (req === NEED_MORE) return this.wait(dir, had);
       if (typeof req === 'number') return this.stop(dir);
       const rest = req.headerEnd;
       const buf = acc.buf;
@@ -52,11 +65,11 @@ export class HttpHost implements StreamClassifier {
         } else if (req.host !== null && ev.domain === null) {
           ev.domain = req.host;
         }
-        acc.clear();
+        this.clear(dir);
         const verdict = rest < stop ? this.tunnel(dir, buf, rest, stop, ev) : UNDECIDED;
         return pool !== null ? MINING : verdict;
       }
-      acc.clear();
+      this.clear(dir);
       const pool = req.host === null ? null : this.sigs.matchPoolDomain(req.host);
       if (pool === null || req.host === null) {
         // Another site's name on an address a pool's DNS answer also gave (shared hosting, a CDN): the tie does not hold.
@@ -69,11 +82,11 @@ export class HttpHost implements StreamClassifier {
       return MINING;
     }
     // The proxy's answer to CONNECT: after a 2xx head, the rest is the tunnel.
-    const res = parseHttpResponseHead(acc.buf, acc.start, acc.end);
-    if (res === NEED_MORE) return this.wait(acc);
+    const res = parseHttpResponseHead(acc.buf, acc.start, acc.end, this.maxHead);
+    if (res === NEED_MORE) return this.wait(dir, had);
     const buf = acc.buf;
     const stop = acc.end;
-    acc.clear();
+    this.clear(dir);
     if (typeof res === 'number' || res.status < 200 || res.status > 299) return this.stop(dir);
     this.inTunnel[dir] = true;
     ev.note(`proxy answered CONNECT with ${res.status}`);
@@ -81,8 +94,21 @@ export class HttpHost implements StreamClassifier {
   }
 
   gap(dir: Direction): void {
-    this.acc[dir].clear();
+    this.clear(dir);
     if (this.inner !== null) for (const c of this.inner) c.gap(dir);
+  }
+
+  /** A head is still arriving (bounded by maxHead), or a tunnelled classifier holds an open line. */
+  open(dir: Direction): boolean {
+    if (!this.inTunnel[dir]) return this.acc[dir].end > this.acc[dir].start;
+    const inner = this.inner;
+    if (inner === null) return false;
+    const bit = dir === 0 ? 1 : 2;
+    for (let i = 0; i < inner.length; i++) {
+      const c = inner[i];
+      if ((this.innerOut[i] & bit) === 0 && c.open !== undefined && c.open(dir)) return true;
+    }
+    return false;
   }
 
   private tunnel(dir: Direction, data: Uint8Array, start: number, end: number, ev: Evidence): number {
@@ -103,13 +129,25 @@ export class HttpHost implements StreamClassifier {
     return live || ev.level > 0 ? UNDECIDED : NOT_THIS;
   }
 
-  private wait(acc: Accumulator): number {
+  /** The head is incomplete: keep its bytes; `had` of them were already looked at. */
+  private wait(dir: Direction, had: number): number {
+    const acc = this.acc[dir];
+    if (!this.lineDone[dir]) {
+      // Searched by hand: the buffer may be the reader's whole chunk, of which only [start, end) is this stream's.
+      const b = acc.buf;
+      for (let i = acc.start + had; i < acc.end && !this.lineDone[dir]; i++) if (b[i] === LF) this.lineDone[dir] = true;
+    }
     acc.keep();
     return UNDECIDED;
   }
 
-  private stop(dir: Direction): number {
+  private clear(dir: Direction): void {
     this.acc[dir].clear();
+    this.lineDone[dir] = false;
+  }
+
+  private stop(dir: Direction): number {
+    this.clear(dir);
     return NOT_THIS;
   }
 
@@ -120,4 +158,13 @@ export class HttpHost implements StreamClassifier {
     if (ev.minerDirection === -1) ev.minerDirection = minerDir;
     ev.raise(level);
   }
+}
+
+/** An empty line (LF LF or LF CR LF) starts in [from, to): the head may be complete. */
+function blankLine(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to - 1; i++) {
+    if (b[i] !== LF) continue;
+    if (b[i + 1] === LF || (b[i + 1] === CR && i + 2 < to && b[i + 2] === LF)) return true;
+  }
+  return false;
 }

@@ -3,6 +3,7 @@
  * direction into lines, parses the ones that can be JSON objects, and lets the
  * dialect modules recognise their messages. See README.md for the dialects.
  */
+import { DEFAULT_MAX_LINE_BYTES } from '../classifier';
 import type { Direction, Evidence } from '../evidence';
 import { LEVEL_MEDIUM } from '../evidence';
 import type { Signatures } from '../signatures';
@@ -19,7 +20,8 @@ export const UNDECIDED = 0,
 /** Tried in order: the specific EthereumStratum shapes before the generic mining.* handling. */
 const DIALECTS: Dialect[] = [ethereumStratum, stratumV1, ethProxy, cryptonote];
 
-const MAX_LINE = 16 * 1024;
+/** A line buffer larger than this is let go once its line is read, so a flow keeps a big one only while a big line is open. */
+const KEEP_BUFFER = 4096;
 /** Without any mining message, give up on a direction after this many lines or bytes. */
 const LINE_BUDGET = 8;
 const BYTE_BUDGET = 4096;
@@ -27,6 +29,8 @@ const BYTE_BUDGET = 4096;
 const LF = 0x0a;
 const QUOTE = 0x22;
 const BRACE = 0x7b;
+/** 'e': base64 of '{' and a quote or space starts with it (XMRig forks that wrap lines). */
+const BASE64_LEAD = 0x65;
 
 const decoder = new TextDecoder('utf-8');
 
@@ -40,6 +44,10 @@ class Side {
   bytes = 0;
   not = false;
   started = false;
+  /** First byte other than whitespace of the open line; 0 while there is none. */
+  lead = 0;
+  /** Bytes of blank lines since the last line with content: padding is read through up to the line cap. */
+  blank = 0;
 }
 
 export class JsonRpcSession {
@@ -47,7 +55,8 @@ export class JsonRpcSession {
   private s0: Side | null = null;
   private s1: Side | null = null;
 
-  constructor(sigs: Signatures) {
+  /** `maxLine`: longest line read whole (bytes before its newline); a longer one is dropped. */
+  constructor(sigs: Signatures, private readonly maxLine = DEFAULT_MAX_LINE_BYTES) {
     this.c = new Ctx(sigs);
   }
 
@@ -68,18 +77,23 @@ export class JsonRpcSession {
       const stop = nl < 0 ? end : nl;
       if (s.skip) {
         if (nl >= 0) s.skip = false;
-      } else if (nl < 0 && s.len + (stop - i) > MAX_LINE) {
-        // Over-long line: no mining message is this big; resync at the next newline.
+      } else if (s.len + (stop - i) > this.maxLine) {
+        // Over-long line, whether or not its newline is here: no mining message is this big.
+        // The buffer never grows past the cap, so the line is dropped, not kept; resync at the next newline.
         s.len = 0;
-        s.skip = true;
+        s.lead = 0;
+        if (nl < 0) s.skip = true;
         if (!c.found) return this.reject(s);
       } else if (nl < 0) {
-        append(s, data, i, stop);
+        if (s.lead === 0) s.lead = firstContent(data, i, stop);
+        append(s, data, i, stop, this.maxLine);
       } else if (s.len > 0) {
-        append(s, data, i, stop);
+        append(s, data, i, stop, this.maxLine);
         const buf = s.buf as Uint8Array;
         const n = s.len;
         s.len = 0;
+        s.lead = 0;
+        if (buf.length > KEEP_BUFFER) s.buf = null;
         if (!this.line(dir, s, buf, 0, n) && !c.found) return this.reject(s);
       } else if (!this.line(dir, s, data, i, stop) && !c.found) {
         return this.reject(s);
@@ -93,7 +107,16 @@ export class JsonRpcSession {
   gap(dir: Direction): void {
     const s = this.side(dir);
     s.len = 0;
+    s.lead = 0;
     s.skip = true;
+  }
+
+  /** A line that began like JSON (or base64 of it), or a run of blank lines, is open and under the cap. */
+  open(dir: Direction): boolean {
+    const s = dir === 0 ? this.s0 : this.s1;
+    if (s === null || s.not || s.skip || s.len + s.blank > this.maxLine) return false;
+    if (s.len === 0) return s.blank > 0;
+    return s.lead === 0 || s.lead === BRACE || s.lead === BASE64_LEAD;
   }
 
   private side(dir: Direction): Side {
@@ -104,6 +127,7 @@ export class JsonRpcSession {
   private reject(s: Side): number {
     s.not = true;
     s.len = 0;
+    s.lead = 0;
     // If the other direction later shows mining we are fed again: start at a line boundary.
     s.skip = true;
     s.buf = null;
@@ -117,7 +141,11 @@ export class JsonRpcSession {
     while (a < to && (b[a] === 0x20 || b[a] === 0x09 || b[a] === 0x0d)) a++;
     let z = to;
     while (z > a && (b[z - 1] === 0x20 || b[z - 1] === 0x09 || b[z - 1] === 0x0d)) z--;
-    if (a === z) return true;
+    if (a === z) {
+      s.blank += to - from + 1;
+      return true;
+    }
+    s.blank = 0;
     const first = s.lines === 0;
     s.lines++;
     let msg: Msg | null = null;
@@ -175,14 +203,24 @@ function parse(text: string): Msg | null {
   }
 }
 
-function append(s: Side, data: Uint8Array, from: number, to: number): void {
+/** First byte of [from, to) other than space, tab or CR, or 0 when there is none. */
+function firstContent(b: Uint8Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const x = b[i];
+    if (x !== 0x20 && x !== 0x09 && x !== 0x0d) return x;
+  }
+  return 0;
+}
+
+/** Appends to the open line; the caller has checked that it stays within the cap. */
+function append(s: Side, data: Uint8Array, from: number, to: number, cap: number): void {
   const n = to - from;
   if (n <= 0) return;
   let buf = s.buf;
   if (buf === null || buf.length < s.len + n) {
     let size = buf === null ? 512 : buf.length;
     while (size < s.len + n) size *= 2;
-    const grown = new Uint8Array(Math.min(size, MAX_LINE));
+    const grown = new Uint8Array(Math.min(size, cap));
     if (buf !== null) grown.set(buf.subarray(0, s.len));
     buf = s.buf = grown;
   }

@@ -1,5 +1,7 @@
 import { Evidence } from '../../../src/detect/evidence';
 import { JsonRpcSession, MINING, NOT_JSONRPC, UNDECIDED } from '../../../src/detect/jsonrpc/session';
+import { DEFAULT_MAX_LINE_BYTES } from '../../../src/detect/classifier';
+import { LOGIN, WALLET, paddedJson } from '../hostile';
 import { line, run, sigs, Step } from './support';
 
 function noEvidence(ev: Evidence): void {
@@ -96,10 +98,10 @@ describe('JsonRpcSession: traffic that is not pool mining', () => {
     }
   });
 
-  test('a line with no newline for over 16 KiB gives the direction up', () => {
+  test('a line with no newline for over the line cap gives the direction up', () => {
     const s = new JsonRpcSession(sigs);
     const ev = new Evidence();
-    const b = Buffer.from('{"a":"' + 'x'.repeat(17000));
+    const b = Buffer.from('{"a":"' + 'x'.repeat(DEFAULT_MAX_LINE_BYTES));
     expect(s.feed(1, b, 0, b.length, ev)).toBe(NOT_JSONRPC);
     noEvidence(ev);
   });
@@ -127,5 +129,95 @@ describe('JsonRpcSession: direction handling', () => {
     expect(s.feed(0, b, from, from + text.length, ev)).toBe(MINING);
     expect(ev.sharesSubmitted).toBe(0);
     expect(ev.agent).toBe('cpuminer/2.5.1');
+  });
+});
+
+describe('JsonRpcSession: the line cap (issue 13)', () => {
+  const submit = { id: 2, jsonrpc: '2.0', method: 'submit', params: { id: 's1', job_id: 'j1', nonce: '0a0b0c0d', result: 'ab'.repeat(32) } };
+  const next = line({ id: 3, jsonrpc: '2.0', method: 'submit', params: { id: 's1', job_id: 'j1', nonce: '0a0b0c0e', result: 'cd'.repeat(32) } });
+
+  /** After a login, a submit line of `length` bytes whose newline (and the next line) arrive in the segment that crosses `cap`. */
+  function crossing(cap: number, length: number, s = new JsonRpcSession(sigs, cap)): { ev: Evidence; codes: number[] } {
+    const ev = new Evidence();
+    const codes: number[] = [];
+    const feed = (b: Buffer): void => {
+      codes.push(s.feed(0, b, 0, b.length, ev));
+    };
+    feed(Buffer.from(line(LOGIN)));
+    const text = Buffer.from(paddedJson(submit, length) + '\n' + next);
+    const cut = cap - 10;
+    feed(text.subarray(0, cut));
+    feed(text.subarray(cut));
+    return { ev, codes };
+  }
+
+  for (const cap of [1024, 16 * 1024, DEFAULT_MAX_LINE_BYTES]) {
+    test(`cap ${cap}: a line of cap - 1 or cap bytes is read, one of cap + 1 dropped, and the next line read either way`, () => {
+      for (const [length, shares] of [
+        [cap - 1, 2],
+        [cap, 2],
+        [cap + 1, 1],
+        [cap + 2, 1],
+      ]) {
+        const r = crossing(cap, length);
+        expect([length, r.ev.sharesSubmitted]).toEqual([length, shares]);
+        expect(r.codes).toEqual([MINING, MINING, MINING]);
+      }
+    });
+  }
+
+  test('the default cap is what a session takes without one, and at least 16 KiB', () => {
+    expect(DEFAULT_MAX_LINE_BYTES).toBeGreaterThanOrEqual(16 * 1024);
+    expect(crossing(DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_LINE_BYTES, new JsonRpcSession(sigs)).ev.sharesSubmitted).toBe(2);
+    expect(crossing(DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_LINE_BYTES + 1, new JsonRpcSession(sigs)).ev.sharesSubmitted).toBe(1);
+  });
+
+  test('every split of a line around the cap: never a throw, read exactly when it fits', () => {
+    const cap = 600;
+    for (let length = cap - 3; length <= cap + 3; length++) {
+      const text = Buffer.from(paddedJson(submit, length) + '\n' + next);
+      for (let cut = 1; cut < text.length; cut += 7) {
+        const s = new JsonRpcSession(sigs, cap);
+        const ev = new Evidence();
+        const login = Buffer.from(line(LOGIN));
+        s.feed(0, login, 0, login.length, ev);
+        s.feed(0, text, 0, cut, ev);
+        s.feed(0, text, cut, text.length, ev);
+        expect([length, cut, ev.sharesSubmitted]).toEqual([length, cut, length <= cap ? 2 : 1]);
+      }
+    }
+  });
+
+  test('a login padded in front of its method is read whole, up to the cap', () => {
+    for (const length of [9000, 20000, DEFAULT_MAX_LINE_BYTES]) {
+      const r = run([[0, paddedJson(LOGIN, length) + '\n']], (b) => [b.subarray(0, 1460), b.subarray(1460)]);
+      expect([length, r.ev.login]).toEqual([length, WALLET]);
+      expect(r.last[0]).toBe(MINING);
+    }
+    const over = run([[0, paddedJson(LOGIN, DEFAULT_MAX_LINE_BYTES + 1) + '\n']]);
+    expect(over.ev.login).toBeNull();
+    expect(over.last[0]).toBe(NOT_JSONRPC);
+  });
+
+  test('open(): while a line that began like JSON, or a run of blank lines, is unfinished and under the cap', () => {
+    const s = new JsonRpcSession(sigs, 1000);
+    const ev = new Evidence();
+    const give = (t: string): number => {
+      const b = Buffer.from(t);
+      return s.feed(0, b, 0, b.length, ev);
+    };
+    expect(s.open(0)).toBe(false);
+    give('\n\r\n  \n');
+    expect(s.open(0)).toBe(true);
+    give('   {"pad":"' + 'x'.repeat(900));
+    expect(s.open(0)).toBe(true);
+    expect(s.open(1)).toBe(false);
+    // Blank lines and the open line together count against the cap.
+    give('x'.repeat(100));
+    expect(s.open(0)).toBe(false);
+    const t = new JsonRpcSession(sigs, 1000);
+    const b = Buffer.from('hello there, no JSON here');
+    t.feed(0, b, 0, b.length, ev);
+    expect(t.open(0)).toBe(false);
   });
 });
