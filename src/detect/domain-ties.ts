@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { PoolDomain } from './signatures';
+import { WordSet } from './word-set';
 
 export interface DomainTie {
   /** The name that was asked (the pool host name). */
@@ -26,17 +27,35 @@ export class DomainTies {
   /** Made at the first tie: lru-cache sets up all its slots at once (about 15 ms for 65 536), a cost most captures never need. */
   private cache: LRUCache<string, DomainTie> | null = null;
   /**
-   * Every IPv4 address ever tied, as its 32-bit word, and whether any IPv6 one
-   * was: a new flow to an address never tied is ruled out by number, without
-   * building its text (nearly every flow, every packet of a SYN flood).
+   * IPv4 addresses tied, as 32-bit words, and whether any IPv6 one was: a new
+   * flow to an address never tied is ruled out by number, without building its
+   * text (nearly every flow, every packet of a SYN flood). The words are a
+   * superset of the cache's IPv4 keys, held to `maxWords`: when a flood of
+   * answers fills them, they are rebuilt from the cache's keys, so every tie
+   * the cache still holds (the recent ones) stays in and none is lost. Made at
+   * the first IPv4 tie.
    */
-  private readonly everV4 = new Set<number>();
+  private everV4: WordSet | null = null;
   private everV6 = false;
+  private readonly maxWords: number;
 
-  constructor(private readonly maxEntries = 65536) {}
+  /**
+   * `maxEntries`: ties held (the least recently used goes first);
+   * `maxWords`: IPv4 words held by the filter, at least twice that, so a
+   * rebuild, which costs a pass over the cache, comes at most once per
+   * `maxWords - maxEntries` new addresses.
+   */
+  constructor(private readonly maxEntries = 65536, maxWords = 4 * maxEntries) {
+    this.maxWords = Math.max(maxWords, 2 * maxEntries);
+  }
 
   get size(): number {
     return this.cache === null ? 0 : this.cache.size;
+  }
+
+  /** IPv4 words in the filter (at most `maxWords`). */
+  get filterSize(): number {
+    return this.everV4 === null ? 0 : this.everV4.size;
   }
 
   tie(address: string, domain: string, pool: PoolDomain, ttlSeconds: number, nowMs: number): void {
@@ -47,13 +66,31 @@ export class DomainTies {
     }
     this.cache.set(address, { domain, pool, seenMs: nowMs, ttl: ttlSeconds }, { ttl: ms });
     const word = ipv4Word(address);
-    if (word >= 0) this.everV4.add(word);
-    else this.everV6 = true;
+    if (word < 0) {
+      this.everV6 = true;
+      return;
+    }
+    const words = (this.everV4 ??= new WordSet(this.maxWords));
+    if (!words.add(word)) {
+      this.rebuild(words);
+      words.add(word);
+    }
   }
 
-  /** False when no answer ever tied this address (IPv4: word 0 is the address), so `lookup` would find nothing. */
+  /** False when no tie the cache holds can be for this address (IPv4: word 0 is the address), so `lookup` would find nothing. */
   mayHold(ipVersion: number, w0: number): boolean {
-    return ipVersion === 4 ? this.everV4.has(w0 >>> 0) : this.everV6;
+    if (ipVersion !== 4) return this.everV6;
+    return this.everV4 !== null && this.everV4.has(w0);
+  }
+
+  /** The filter is full: keep only the words of addresses the cache still holds (every one of them). */
+  private rebuild(words: WordSet): void {
+    words.clear();
+    if (this.cache === null) return;
+    for (const key of this.cache.keys()) {
+      const w = ipv4Word(key);
+      if (w >= 0) words.add(w);
+    }
   }
 
   lookup(address: string, nowMs: number): DomainTie | undefined {
