@@ -1,8 +1,9 @@
-import { frameTimeMs, type Frame, type FrameSink } from './capture/frame';
+import { frameTimeMs, type CaptureWarning, type Frame, type FrameSink } from './capture/frame';
 import { DecodeStats, decodeFrame } from './decode/decode';
 import { Packet, SYN, TCP, UDP } from './decode/packet';
 import { DEFAULT_MAX_LINE_BYTES, DetectionEngine, type DnsLookup } from './detect/engine';
 import type { Signatures } from './detect/signatures';
+import { Defragmenter, reassembles } from './flow/defrag';
 import { BENIGN, MINING, type Flow } from './flow/flow';
 import { TcpFrameKey, tcpFrameKey } from './flow/frame-key';
 import { RuledOut } from './flow/ruled-out';
@@ -28,6 +29,8 @@ export interface AnalyzerOptions {
 }
 
 const DNS_PORT = 53;
+/** Warnings kept for the summary; past this they are only counted. */
+const MAX_WARNINGS = 100;
 
 export const DEFAULT_ANALYZER_OPTIONS: Omit<AnalyzerOptions, 'onFinding'> = {
   maxFlows: 262144,
@@ -55,6 +58,11 @@ export class Analyzer implements FrameSink {
   private readonly engine: DetectionEngine;
   private readonly shard: number;
   private readonly shards: number;
+  /** Made at the first fragment: most captures have none. */
+  private defrag: Defragmenter | null = null;
+  /** What the summary should say about the traffic itself (fragment overlaps with different bytes), oldest first. */
+  readonly warnings: CaptureWarning[] = [];
+  warningsOmitted = 0;
 
   constructor(sigs: Signatures, private readonly opts: AnalyzerOptions) {
     this.shard = opts.shard ?? 0;
@@ -92,10 +100,34 @@ export class Analyzer implements FrameSink {
    * rebuild this function, not the loop every frame goes through.
    */
   private inspect(frame: Frame, keyed: boolean): void {
-    const key = this.key;
     const p = this.pkt;
     if (!decodeFrame(frame, p, this.decodeStats)) return;
-    if ((p.protocol !== TCP && p.protocol !== UDP) || p.laterFragment) return;
+    if (p.fragment) this.reassemble(frame);
+    else this.packet(frame, keyed);
+  }
+
+  /**
+   * A fragment: held until its datagram is whole, which then takes the same
+   * decoder and the same path as any packet. Every shard of `--workers`
+   * reassembles every fragment (triage cannot know the ports of a later
+   * fragment), and keeps the datagram only if it owns its flow.
+   */
+  private reassemble(frame: Frame): void {
+    const p = this.pkt;
+    if (!reassembles(p.protocol)) return;
+    if (this.defrag === null) this.defrag = new Defragmenter(this.decodeStats, (w) => this.warn(w));
+    if (!this.defrag.add(frame, p, frameTimeMs(frame))) return;
+    const whole = this.defrag.out;
+    // Fragments inside a reassembled tunnel packet are not put together a second time.
+    if (!decodeFrame(whole, p) || p.fragment) return;
+    this.packet(whole, false);
+  }
+
+  /** A whole IP packet: a DNS datagram, or a TCP segment of a flow. */
+  private packet(frame: Frame, keyed: boolean): void {
+    const key = this.key;
+    const p = this.pkt;
+    if (p.protocol !== TCP && p.protocol !== UDP) return;
     if (p.protocol === UDP) {
       // No mining protocol runs over UDP; DNS messages are read one by one, with no flow kept.
       // Every shard reads them, so that answers tie addresses for flows any shard owns.
@@ -143,6 +175,14 @@ export class Analyzer implements FrameSink {
   /** The wall clock for a live capture with no packets arriving: idle flows still end. */
   tick(nowMs: number): void {
     this.table.expire(nowMs);
+    if (this.defrag !== null) this.defrag.expire(nowMs);
+  }
+
+  /** The warnings as summary lines: file, offset, message. */
+  warningLines(): string[] {
+    const lines = this.warnings.map((w) => `${w.file}: offset ${w.offset}: ${w.message}`);
+    if (this.warningsOmitted > 0) lines.push(`${this.warningsOmitted} more warnings of this kind left out`);
+    return lines;
   }
 
   /** End of input: every flow still open is ended and counted in. */
@@ -153,6 +193,13 @@ export class Analyzer implements FrameSink {
 
   get flowCount(): number {
     return this.table.size;
+  }
+
+  private warn(w: CaptureWarning): void {
+    // Every shard reassembles every fragment, so shard 0 alone speaks for them all.
+    if (this.shard !== 0) return;
+    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(w);
+    else this.warningsOmitted++;
   }
 
   private owns(hash: number): boolean {

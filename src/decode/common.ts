@@ -1,6 +1,6 @@
 /**
  * The frames nearly all traffic is made of, decoded in one straight pass:
- * Ethernet II without tags, then IPv4 (not a later fragment) or IPv6 without
+ * Ethernet II without tags, then IPv4 (not a fragment) or IPv6 without
  * extension headers, then TCP or UDP (not VXLAN). The general walk in
  * decode.ts handles everything else, and fills `Packet` exactly as this does
  * for these frames (test/decode/common.test.ts compares the two on every
@@ -28,7 +28,7 @@ export function decodeCommon(frame: Frame, pkt: Packet): boolean {
     if (avail < 20 || d[ip] >> 4 !== 4) return false;
     const hl = (d[ip] & 15) << 2;
     const total = (d[ip + 2] << 8) | d[ip + 3];
-    if (hl < 20 || (total !== 0 && total < hl) || avail < hl || ((d[ip + 6] & 0x1f) | d[ip + 7]) !== 0) return false;
+    if (hl < 20 || (total !== 0 && total < hl) || avail < hl || ((d[ip + 6] & 0x3f) | d[ip + 7]) !== 0) return false;
     protocol = d[ip + 9];
     if (protocol !== TCP && protocol !== UDP) return false;
     pkt.ipVersion = 4;
@@ -95,6 +95,7 @@ export function decodeCommon(frame: Frame, pkt: Packet): boolean {
   }
   pkt.protocol = protocol;
   pkt.data = d;
+  pkt.fragment = false;
   pkt.laterFragment = false;
   pkt.tunnelDepth = 0;
   pkt.vlanId = -1;

@@ -25,7 +25,7 @@ const cur = new Cursor();
 /**
  * Fills `pkt` (reused) from `frame`. True when an IP packet was found: then
  * ipVersion is 4 or 6, addresses and protocol are set, TCP/UDP ports and
- * payload are set unless `laterFragment`, and payloadOffset/payloadLength lie
+ * payload are set unless `fragment` (then the payload is the fragment's data), and payloadOffset/payloadLength lie
  * within the captured bytes of `frame.data`. For other protocols the payload is
  * whatever follows the IP header(s). False otherwise (ipVersion 0). Never throws.
  */
@@ -92,7 +92,10 @@ export function decodeWalk(frame: Frame, pkt: Packet, stats?: DecodeStats): bool
   if (layer === Layer.Done) {
     if (stats !== undefined) {
       stats.ok++;
-      if (pkt.laterFragment) stats.laterFragments++;
+      if (pkt.fragment) {
+        stats.fragments++;
+        if (pkt.laterFragment) stats.laterFragments++;
+      }
       if (pkt.tunnelDepth > 0) stats.tunnels++;
     }
     return true;
@@ -135,7 +138,11 @@ function reset(pkt: Packet): void {
   pkt.payloadOffset = 0;
   pkt.payloadLength = 0;
   pkt.ipLength = 0;
+  pkt.fragment = false;
   pkt.laterFragment = false;
+  pkt.fragId = pkt.fragOffset = 0;
+  pkt.fragMore = false;
+  pkt.ipOffset = pkt.ipHeaderLength = 0;
   pkt.tunnelDepth = 0;
   pkt.vlanId = -1;
 }

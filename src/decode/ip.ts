@@ -43,10 +43,14 @@ export function ipv4(c: Cursor, pkt: Packet): Layer {
   }
   c.off = o + hl;
   clearTransport(c, pkt);
-  if ((u16(d, o + 6) & 0x1fff) !== 0) {
-    pkt.laterFragment = true;
+  const frag = u16(d, o + 6);
+  if ((frag & 0x3fff) !== 0) {
+    // Even the first fragment ends the walk here: its transport header and data are only part of
+    // the datagram, which src/flow/defrag.ts puts together and decodes whole.
+    fragmentAt(c, pkt, o, hl, u16(d, o + 4), (frag & 0x1fff) << 3, (frag & 0x2000) !== 0);
     return Layer.Done;
   }
+  pkt.fragment = false;
   pkt.laterFragment = false;
   return Layer.Transport;
 }
@@ -74,6 +78,7 @@ export function ipv6(c: Cursor, pkt: Packet): Layer {
     pkt.ipLength = 40 + plen;
     if (o + 40 + plen < c.end) c.end = o + 40 + plen;
   }
+  pkt.fragment = false;
   pkt.laterFragment = false;
   let nh = d[o + 6];
   let p = o + 40;
@@ -86,12 +91,16 @@ export function ipv6(c: Cursor, pkt: Packet): Layer {
       p += (d[p + 1] + 1) << 3;
     } else if (nh === 44) {
       if (c.end - p < 8) return Layer.Truncated;
-      const later = (u16(d, p + 2) & 0xfff8) !== 0;
+      const field = u16(d, p + 2);
       nh = d[p];
       p += 8;
-      if (later) {
-        pkt.laterFragment = true;
-        break;
+      // Offset 0 without more fragments is an atomic fragment (RFC 6946): the whole datagram.
+      if ((field & 0xfff9) !== 0) {
+        pkt.protocol = nh;
+        c.off = p;
+        clearTransport(c, pkt);
+        fragmentAt(c, pkt, o, 40, u32(d, p - 4), field & 0xfff8, (field & 1) !== 0);
+        return Layer.Done;
       }
     } else if (nh === 51) {
       // AH: length in 4-byte units past the first 8.
@@ -107,5 +116,17 @@ export function ipv6(c: Cursor, pkt: Packet): Layer {
   pkt.protocol = nh;
   c.off = p;
   clearTransport(c, pkt);
-  return pkt.laterFragment ? Layer.Done : Layer.Transport;
+  return Layer.Transport;
+}
+
+/** Marks the packet a fragment whose data is what follows the cursor. */
+function fragmentAt(c: Cursor, pkt: Packet, ipOffset: number, headerLength: number, id: number, offset: number, more: boolean): void {
+  pkt.fragment = true;
+  pkt.laterFragment = offset !== 0;
+  pkt.fragId = id;
+  pkt.fragOffset = offset;
+  pkt.fragMore = more;
+  pkt.ipOffset = ipOffset;
+  pkt.ipHeaderLength = headerLength;
+  pkt.payloadLength = c.end > c.off ? c.end - c.off : 0;
 }

@@ -28,8 +28,20 @@ export class Packet {
   payloadLength = 0;
   /** Bytes of the IP packet (header included) as sent, for byte counts. */
   ipLength = 0;
-  /** Set for an IPv4/IPv6 fragment other than the first: counted, not inspected. */
+  /**
+   * The innermost IP header is a fragment (first or later): then ports are 0 and
+   * the payload is the fragment's data, which src/flow/defrag.ts puts together.
+   */
+  fragment = false;
+  /** A fragment other than the first (offset above 0). */
   laterFragment = false;
+  /** Fragment identification (16 bits for IPv4, 32 for IPv6), offset in bytes and more-fragments flag. */
+  fragId = 0;
+  fragOffset = 0;
+  fragMore = false;
+  /** Where the fragmented IP header starts in `data`, and its length (IPv6: the fixed 40 bytes). */
+  ipOffset = 0;
+  ipHeaderLength = 0;
   /** Outer encapsulations peeled off (GRE, ERSPAN, VXLAN, IP-in-IP, ...). */
   tunnelDepth = 0;
   /** Outermost VLAN id seen, or -1. */

@@ -5,7 +5,7 @@
  * to find that out (src/flow/ruled-out.ts).
  *
  * It accepts exactly the frames that decode/common.ts decodes as TCP
- * (untagged Ethernet, IPv4 that is not a later fragment or IPv6 without
+ * (untagged Ethernet, IPv4 that is not a fragment, first or later, or IPv6 without
  * extension headers, a whole TCP header), and its hashes are those of
  * `endpointHash` and `endpointCheck` on the decoded packet
  * (test/flow/frame-key.test.ts holds it to both). Anything else returns
@@ -61,7 +61,7 @@ export function tcpFrameKey(frame: Frame, key: TcpFrameKey): boolean {
     if (avail < 20 || d[ip] >> 4 !== 4 || d[ip + 9] !== TCP) return false;
     const hl = (d[ip] & 15) << 2;
     const total = dv.getUint16(ip + 2);
-    if (hl < 20 || (total !== 0 && total < hl) || avail < hl || (dv.getUint16(ip + 6) & 0x1fff) !== 0) return false;
+    if (hl < 20 || (total !== 0 && total < hl) || avail < hl || (dv.getUint16(ip + 6) & 0x3fff) !== 0) return false;
     if (total !== 0 && ip + total < end) end = ip + total;
     l4 = ip + hl;
     if (end - l4 < 20 || d[l4 + 12] >> 4 < 5) return false;

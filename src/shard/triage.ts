@@ -16,16 +16,22 @@ import { dnsMayNamePool, poolSuffixHashes } from '../detect/engine';
 import type { IntSet } from '../detect/int-set';
 import type { Signatures } from '../detect/signatures';
 import { TcpFrameKey, tcpFrameKey } from '../flow/frame-key';
+import { reassembles } from '../flow/defrag';
 import { endpointCheck, endpointHash } from '../flow/table';
 import { WordRingWriter, createWordRing, type WordRingBuffers } from './word-ring';
 
 /** Verdict record: kind, hash, check word, captured length (to catch two parsers drifting apart). */
 export const VERDICT_WORDS = 4;
-/** The frame cannot change any state (not TCP/UDP, a later fragment, UDP that is not DNS naming a pool). */
+/** The frame cannot change any state (not TCP/UDP, UDP that is not DNS naming a pool, a fragment not reassembled). */
 export const SKIP = 0;
 export const TCP_SEGMENT = 1;
 /** A DNS message over UDP whose bytes may name a pool. */
 export const DNS_DATAGRAM = 2;
+/**
+ * An IP fragment: every analysis thread takes it and reassembles (a later
+ * fragment has no ports to shard by), then keeps the datagram if it owns the flow.
+ */
+export const FRAGMENT = 3;
 /** Flag on TCP_SEGMENT: SYN set, so never ruled out (the ports may start a new connection). */
 export const SYN_FLAG = 4;
 /** Flag on TCP_SEGMENT: to or from port 53, which every shard follows. */
@@ -65,7 +71,11 @@ export class Triage implements FrameSink {
       kind = TCP_SEGMENT | (key.syn ? SYN_FLAG : 0) | (key.dnsPort ? DNS_PORT_FLAG : 0);
       hash = key.hash;
       check = key.check;
-    } else if (decodeFrame(frame, p, this.decodeStats) && !p.laterFragment) {
+    } else if (!decodeFrame(frame, p, this.decodeStats)) {
+      // SKIP: nothing Analyzer.frame keeps state for.
+    } else if (p.fragment) {
+      if (reassembles(p.protocol)) kind = FRAGMENT;
+    } else {
       // What Analyzer.frame drops before touching any state is SKIP here.
       const dns = p.srcPort === DNS_PORT || p.dstPort === DNS_PORT;
       if (p.protocol === TCP) {

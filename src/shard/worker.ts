@@ -70,7 +70,7 @@ function work(job: AnalysisJob, jobs: WordRingReader, verdicts: WordRingReader, 
     parser.parse(buf, pos, w[at + JOB_END], (w[at + JOB_BASE_LO] >>> 0) + (w[at + JOB_BASE_HI] >>> 0) * TWO_32);
   }
   analyzer.finish();
-  return { state: analyzer.report.state(), flows: analyzer.flowsSeen, analyzed: follower.analyzed };
+  return { state: analyzer.report.state(), flows: analyzer.flowsSeen, analyzed: follower.analyzed, warnings: analyzer.warningLines() };
 }
 
 if (parentPort !== null) {
