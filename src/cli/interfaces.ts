@@ -1,5 +1,34 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { interfaceState, LiveCaptureError, loadCap, type CapDevice } from '../capture/live';
 import { EXIT_USAGE } from './exit';
+
+const IFF_LOOPBACK = 0x8;
+
+/**
+ * What can be captured on Linux, without libpcap: every interface in /sys/class/net
+ * (up or not, with or without addresses, as AF_PACKET can open them) and `any`,
+ * with the addresses Node knows for each.
+ */
+export function linuxDevices(): CapDevice[] {
+  const addrs = networkInterfaces();
+  const names = readdirSync('/sys/class/net').sort();
+  const devices: CapDevice[] = names.map((name) => {
+    let flags = 0;
+    try {
+      flags = parseInt(readFileSync(`/sys/class/net/${name}/flags`, 'ascii'), 16);
+    } catch {
+      /* gone meanwhile */
+    }
+    return {
+      name,
+      addresses: (addrs[name] ?? []).map((a) => ({ addr: a.address, netmask: a.netmask })),
+      flags: (flags & IFF_LOOPBACK) !== 0 ? 'PCAP_IF_LOOPBACK' : undefined,
+    };
+  });
+  devices.push({ name: 'any', description: 'Pseudo-device that captures on all interfaces', addresses: [] });
+  return devices;
+}
 
 export interface InterfaceInfo {
   name: string;
@@ -52,11 +81,11 @@ export function renderInterfaces(list: InterfaceInfo[]): string {
   return lines.join('\n') + '\n';
 }
 
-/** `poolwatch interfaces`: what libpcap can capture on, as `live -i` takes it. */
+/** `poolwatch interfaces`: what can be captured on, as `live -i` takes it (libpcap's list where Linux's is not there). */
 export function interfaces(json: boolean): number {
   let devices: CapDevice[];
   try {
-    devices = loadCap().Cap.deviceList();
+    devices = process.platform === 'linux' ? linuxDevices() : loadCap().Cap.deviceList();
   } catch (e) {
     const msg = e instanceof LiveCaptureError ? e.message : `cannot list interfaces: ${(e as Error).message}`;
     process.stderr.write(`poolwatch: ${msg}\n`);

@@ -1,23 +1,26 @@
 import { spawn } from 'node:child_process';
-import { renameSync, writeFileSync } from 'node:fs';
 import type { Log } from './log';
-import { Analyzer } from '../analyzer';
 import type { CaptureWarning } from '../capture/frame';
-import { LiveCapture, LiveCaptureError, loadCap, type InterfaceStats } from '../capture/live';
+import { LiveCaptureError, loadCap } from '../capture/live';
+import { chooseEngine, makeEngine, runUnderCaptureNode } from '../capture/live/choose';
+import { counters, sum, workerLines } from '../capture/live/totals';
 import { loadSignatures } from '../detect/signatures';
 import type { Finding, Summary } from '../report/finding';
 import { FindingStream, LineWriter, type StreamRecord, type WriteFailure } from '../report/stream';
 import { formatForPath, render } from '../report/writers';
 import { EXIT_USAGE } from './exit';
+import { planOutput, writeReportFile } from './output-file';
 
 export interface LiveArgs {
   interfaces: string[];
   bpf?: string;
   snaplen: number;
-  /** libpcap's kernel buffer per interface, MiB. */
+  /** The kernel ring per interface (and per worker), MiB. */
   bufferSize: number;
-  /** Captured packets held per interface while the analysis is behind, MiB. */
+  /** Captured packets held per interface while the analysis is behind, MiB (cap fallback only). */
   queueSize: number;
+  /** Capture and analysis threads, the interfaces' traffic divided between them by flow hash (PACKET_FANOUT). */
+  workers: number;
   promisc: boolean;
   output?: string;
   report?: string;
@@ -32,6 +35,7 @@ export interface LiveArgs {
 
 export const LIVE_DEFAULTS = {
   snaplen: 65535,
+  workers: 1,
   bufferSize: 256,
   queueSize: 256,
   statsInterval: 10,
@@ -41,12 +45,17 @@ export const LIVE_DEFAULTS = {
 /** Capture ran but ended badly: an interface was lost, or the report could not be written. */
 export const EXIT_LIVE_FAILED = 1;
 
-/** The node binary for capture processes; the container image sets this to its copy that has CAP_NET_RAW. */
+/** The node binary that may capture (CAP_NET_RAW); the container image sets this to its copy that has it. */
 export const CAPTURE_NODE_ENV = 'POOLWATCH_CAPTURE_NODE';
 
-function usageProblem(a: LiveArgs): string | null {
-  if (!a.promisc) {
-    return '--no-promisc is not possible: the libpcap binding (cap 0.2.1) always opens interfaces in promiscuous mode. On a mirror port that is what you want; elsewhere use --bpf to keep only traffic to and from this host.';
+/** More capture threads than this is a mistake, not a configuration (each holds a ring per interface). */
+const MAX_WORKERS = 32;
+
+function usageProblem(a: LiveArgs, engine: 'afpacket' | 'cap'): string | null {
+  if (!Number.isInteger(a.workers) || a.workers < 1 || a.workers > MAX_WORKERS) return `--workers must be a whole number from 1 to ${MAX_WORKERS} (got ${a.workers})`;
+  if (engine === 'cap' && a.workers > 1) return '--workers needs the AF_PACKET capture engine, which is not available here (see the log line above); the libpcap fallback runs one analysis thread';
+  if (engine === 'cap' && !a.promisc) {
+    return '--no-promisc is not possible with the libpcap fallback: the binding (cap 0.2.1) always opens interfaces in promiscuous mode. On a mirror port that is what you want; elsewhere use --bpf to keep only traffic to and from this host.';
   }
   if (!Number.isInteger(a.snaplen) || a.snaplen < 68 || a.snaplen > 65535) return `--snaplen must be a whole number from 68 to 65535 (got ${a.snaplen})`;
   if (!(a.bufferSize > 0) || a.bufferSize > 4096) return `--buffer-size is in MiB, more than 0 and at most 4096 (got ${a.bufferSize})`;
@@ -128,32 +137,43 @@ class Alerts {
   }
 }
 
-function sum(list: InterfaceStats[], pick: (s: InterfaceStats) => number | null): number | null {
-  let total: number | null = null;
-  for (const s of list) {
-    const v = pick(s);
-    if (v !== null) total = (total ?? 0) + v;
-  }
-  return total;
-}
-
 /**
  * `poolwatch live`: capture on the interfaces, stream findings as they are made
  * and grow, log health, and write the full report when stopped.
  */
 export async function live(args: LiveArgs, log: Log): Promise<number> {
-  const problem = usageProblem(args);
+  const choice = chooseEngine();
+  if (choice.kind === 'none') {
+    process.stderr.write(`poolwatch: ${choice.why}\n`);
+    return EXIT_USAGE;
+  }
+  const problem = usageProblem(args, choice.kind);
   if (problem !== null) {
+    if (choice.kind === 'cap') log.warn(`live capture uses the libpcap fallback (cap binding): ${choice.why}`);
     process.stderr.write(`poolwatch: ${problem}\n`);
     return EXIT_USAGE;
   }
-  try {
-    loadCap();
-  } catch (e) {
-    process.stderr.write(`poolwatch: ${(e as Error).message}\n`);
-    return EXIT_USAGE;
+  if (choice.kind === 'afpacket') {
+    const rerun = runUnderCaptureNode(process.env[CAPTURE_NODE_ENV], CAPTURE_NODE_ENV);
+    if (rerun !== null) return rerun;
+  } else {
+    log.warn({ reason: choice.why }, `live capture uses the libpcap fallback (cap binding), not AF_PACKET: ${choice.why}`);
+    try {
+      loadCap();
+    } catch (e) {
+      process.stderr.write(`poolwatch: ${(e as Error).message} (the AF_PACKET engine cannot be used either: ${choice.why})\n`);
+      return EXIT_USAGE;
+    }
   }
-  const sigs = loadSignatures(args.signatures);
+  if (args.report !== undefined) {
+    try {
+      planOutput(args.report);
+    } catch (e) {
+      process.stderr.write(`poolwatch: --report: ${(e as Error).message}\n`);
+      return EXIT_USAGE;
+    }
+  }
+  loadSignatures(args.signatures);
   const started = Date.now();
   const warnings: string[] = [];
   let writeFailures = 0;
@@ -173,35 +193,34 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
   }
   const alerts = args.alertCmd ? new Alerts(args.alertCmd, log) : null;
   const stream = new FindingStream(out, (record, line) => alerts?.add(record, line));
-  const analyzer = new Analyzer(sigs, {
-    maxFlows: args.maxFlows,
-    idleTimeoutMs: args.idleTimeout * 1000,
-    inspectBytes: args.inspectBytes,
-    onFinding: (f: Finding) => stream.found(f),
-  });
   const onWarning = (w: CaptureWarning): void => {
     warnings.push(`${w.file}: ${w.message}`);
     log.warn({ interface: w.file }, w.message);
   };
-  const capture = new LiveCapture(
-    analyzer,
+  const engine = makeEngine(
+    choice.kind,
     {
       interfaces: args.interfaces,
       filter: args.bpf ?? '',
       snaplen: args.snaplen,
-      bufferSize: Math.round(args.bufferSize * 1024 * 1024),
+      bufferBytes: Math.round(args.bufferSize * 1024 * 1024),
       queueBytes: Math.round(args.queueSize * 1024 * 1024),
+      promisc: args.promisc,
+      workers: args.workers,
+      signatures: args.signatures,
+      analyzer: { maxFlows: args.maxFlows, idleTimeoutMs: args.idleTimeout * 1000, inspectBytes: args.inspectBytes },
       captureNode: process.env[CAPTURE_NODE_ENV] || undefined,
     },
     onWarning,
   );
-  capture.onMessage = (device, text) => {
+  engine.onFinding = (f: Finding) => stream.found(f);
+  engine.onMessage = (device, text) => {
     // libpcap's note for an interface without an IPv4 address (normal on a mirror port): only BPF "broadcast" needs the netmask.
     if (/This may not actually work|Assertion .status == 0. failed/.test(text)) log.debug({ interface: device }, text);
     else log.warn({ interface: device }, text);
   };
   try {
-    await capture.start();
+    await engine.start();
   } catch (e) {
     out.close();
     if (e instanceof LiveCaptureError) {
@@ -210,9 +229,12 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
     }
     throw e;
   }
-  log.info({ interfaces: capture.opened, filter: args.bpf ?? null, snaplen: args.snaplen, bufferMiB: args.bufferSize, queueMiB: args.queueSize, output: out.name }, 'capturing');
+  log.info(
+    { engine: engine.kind, interfaces: engine.opened, workers: args.workers, filter: args.bpf ?? null, snaplen: args.snaplen, bufferMiB: args.bufferSize, output: out.name },
+    'capturing',
+  );
 
-  // Stop on a signal, a lost interface, or a fault in handling the streams.
+  // Stop on a signal, a lost interface, or a fault in handling the capture.
   // SIGHUP: logrotate moved the output file away; write on in a new one of the same name.
   const onHangup = (): void => {
     try {
@@ -228,16 +250,22 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
     onSignal = (signal) => resolve({ signal });
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    capture.onLost = (error) => resolve({ error });
-    capture.onFault = (error) => resolve({ error });
+    engine.onLost = (error) => resolve({ error });
+    engine.onFault = (error) => resolve({ error });
   });
 
-  const refresh = (): void => {
-    // Live frames carry the wall clock, so idle flows can be ended on it even when no packet comes.
-    analyzer.tick(Date.now());
-    stream.refresh(analyzer.report.findings());
+  let refreshing = false;
+  const refresh = async (): Promise<void> => {
+    if (refreshing) return;
+    refreshing = true;
+    try {
+      engine.tick(Date.now());
+      stream.refresh(await engine.current());
+    } finally {
+      refreshing = false;
+    }
   };
-  const updateTimer = args.updateInterval > 0 ? setInterval(refresh, args.updateInterval * 1000) : null;
+  const updateTimer = args.updateInterval > 0 ? setInterval(() => void refresh(), args.updateInterval * 1000) : null;
 
   let last = { t: Date.now(), packets: 0, bytes: 0, dropped: 0, ifDropped: 0, queueDropped: 0 };
   const states = new Map<string, string | null>();
@@ -246,35 +274,35 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
     if (statsBusy) return;
     statsBusy = true;
     try {
-      const ifs = await capture.sample();
+      const st = await engine.sample();
+      const ifs = st.interfaces;
       const now = Date.now();
       const dt = Math.max(1, now - last.t) / 1000;
-      const dropped = sum(ifs, (s) => s.dropped);
-      const ifDropped = sum(ifs, (s) => s.ifDropped);
-      const queueDropped = sum(ifs, (s) => s.queueDropped) ?? 0;
+      const c = counters(st);
+      const dropped = (c.dropped as number | null) ?? 0;
+      const ifDropped = (c.ifDropped as number | null) ?? 0;
+      const queueDropped = c.queueDropped as number;
       const line = {
-        packets: analyzer.packets,
-        bytes: analyzer.bytes,
-        pps: Math.round((analyzer.packets - last.packets) / dt),
-        mbps: Math.round(((analyzer.bytes - last.bytes) * 8) / dt / 1e4) / 100,
-        flows: analyzer.flowCount,
-        flowsSeen: analyzer.flowsSeen,
-        findings: analyzer.report.findings().length,
-        received: sum(ifs, (s) => s.received),
-        dropped,
-        ifDropped,
-        queueDropped,
+        packets: st.packets,
+        bytes: st.bytes,
+        pps: Math.round((st.packets - last.packets) / dt),
+        mbps: Math.round(((st.bytes - last.bytes) * 8) / dt / 1e4) / 100,
+        flows: st.flows,
+        flowsSeen: st.flowsSeen,
+        findings: stream.newCount,
+        ...c,
         queuedMiB: Math.round(((sum(ifs, (s) => s.queued) ?? 0) / 1048576) * 10) / 10,
-        interfaces: ifs.map((s) => ({ name: s.device, received: s.received, dropped: s.dropped, ifDropped: s.ifDropped, queueDropped: s.queueDropped, state: s.state })),
+        interfaces: ifs.map((s) => ({ name: s.device, received: s.received, dropped: s.dropped, freezes: s.freezes, ifDropped: s.ifDropped, queueDropped: s.queueDropped, state: s.state })),
+        workers: workerLines(st.workers),
       };
       log.info(line, 'capture stats');
-      const moreDropped = (dropped ?? 0) - last.dropped;
-      const moreIfDropped = (ifDropped ?? 0) - last.ifDropped;
+      const moreDropped = dropped - last.dropped;
+      const moreIfDropped = ifDropped - last.ifDropped;
       if (moreDropped > 0 || moreIfDropped > 0) {
         log.warn(
-          { dropped: moreDropped, ifDropped: moreIfDropped, seconds: Math.round(dt), totalDropped: dropped, totalIfDropped: ifDropped },
-          `capture is losing packets: ${moreDropped} not delivered by libpcap (estimated from the interface counters) and ${moreIfDropped} dropped by the interface in the last ${Math.round(dt)} s` +
-            (moreDropped > 0 ? '; a larger --buffer-size or a --bpf filter may help' : ''),
+          { dropped: moreDropped, ifDropped: moreIfDropped, seconds: Math.round(dt), totalDropped: c.dropped, totalIfDropped: c.ifDropped },
+          `capture is losing packets: ${moreDropped} dropped by the kernel with the ring full and ${moreIfDropped} by the interface in the last ${Math.round(dt)} s` +
+            (moreDropped > 0 ? '; a larger --buffer-size, more --workers or a --bpf filter may help' : ''),
         );
       }
       const moreQueueDropped = queueDropped - last.queueDropped;
@@ -290,7 +318,7 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
         }
         states.set(s.device, s.state);
       }
-      last = { t: now, packets: analyzer.packets, bytes: analyzer.bytes, dropped: dropped ?? 0, ifDropped: ifDropped ?? 0, queueDropped };
+      last = { t: now, packets: st.packets, bytes: st.bytes, dropped, ifDropped, queueDropped };
     } finally {
       statsBusy = false;
     }
@@ -300,7 +328,7 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
   const why = await ended;
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
-  // A second signal while finishing must not kill the report half way: finishing is bounded (capture stop <= 5 s).
+  // A second signal while finishing must not kill the report half way: finishing is bounded.
   const ignore = (): void => log.warn('already stopping: finishing the report');
   process.on('SIGINT', ignore);
   process.on('SIGTERM', ignore);
@@ -309,25 +337,23 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
   try {
     if (why.signal) log.info({ signal: why.signal }, 'stopping');
     else log.error({ err: why.error?.message }, 'capture ended; writing the report');
-    await capture.stop();
-    const ifs = await capture.sample();
-    const findings = analyzer.finish();
+    const result = await engine.stop();
+    const findings = result.findings;
     if (why.error) warnings.push(why.error.message);
-    const summary: Summary & { interfaces: InterfaceStats[]; received: number | null; dropped: number | null; ifDropped: number | null; queueDropped: number; stoppedBy: string } = {
+    const summary: Summary & { [k: string]: unknown } = {
       type: 'summary',
       files: 0,
-      packets: analyzer.packets,
-      bytes: analyzer.bytes,
+      packets: result.packets,
+      bytes: result.bytes,
       seconds: (Date.now() - started) / 1000,
-      flows: analyzer.flowsSeen,
+      flows: result.flowsSeen,
       findings: findings.length,
       warnings,
       skipped: [],
-      interfaces: ifs,
-      received: sum(ifs, (s) => s.received),
-      dropped: sum(ifs, (s) => s.dropped),
-      ifDropped: sum(ifs, (s) => s.ifDropped),
-      queueDropped: sum(ifs, (s) => s.queueDropped) ?? 0,
+      engine: engine.kind,
+      interfaces: result.interfaces,
+      workers: result.workers,
+      ...counters(result),
       stoppedBy: why.signal ?? 'error',
     };
     const streamed = stream.final(findings, summary);
@@ -335,9 +361,7 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
     let reportOk = true;
     if (args.report !== undefined) {
       try {
-        const tmp = `${args.report}.tmp-${process.pid}`;
-        writeFileSync(tmp, render(formatForPath(args.report, false), findings, summary));
-        renameSync(tmp, args.report);
+        await writeReportFile(args.report, render(formatForPath(args.report, false), findings, summary));
       } catch (e) {
         reportOk = false;
         log.error({ file: args.report, err: (e as Error).message }, `cannot write the report to ${args.report}`);
@@ -351,7 +375,7 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
       );
     }
     if (alerts) await alerts.drain(5000);
-    log.info({ packets: analyzer.packets, flows: analyzer.flowsSeen, findings: findings.length, newLines: stream.newCount, updateLines: stream.updateCount, seconds: summary.seconds }, 'live capture done');
+    log.info({ packets: result.packets, flows: result.flowsSeen, findings: findings.length, newLines: stream.newCount, updateLines: stream.updateCount, seconds: summary.seconds, workers: workerLines(result.workers) }, 'live capture done');
     if (why.error) {
       log.error(why.error.message);
       return EXIT_LIVE_FAILED;

@@ -111,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'live',
-      'capture from network interfaces through libpcap and report mining sessions as they start',
+      'capture from network interfaces (AF_PACKET ring, libpcap filters) and report mining sessions as they start',
       (y) => {
         const defaults = analyzerModule().DEFAULT_ANALYZER_OPTIONS;
         const { LIVE_DEFAULTS } = liveModule();
@@ -119,10 +119,11 @@ export async function main(argv: string[]): Promise<number> {
           .option('log-level', { default: 'info' as const, describe: 'pino log level (logs go to stderr; info shows the periodic capture stats)' })
           .option('interface', { alias: 'i', type: 'string', array: true, demandOption: true, describe: 'interface to capture on (repeat for several; `poolwatch interfaces` lists them)' })
           .option('bpf', { type: 'string', describe: 'libpcap (BPF) filter, e.g. "not port 22"' })
-          .option('snaplen', { type: 'number', default: LIVE_DEFAULTS.snaplen, describe: 'most bytes of each packet copied out of libpcap (68..65535)' })
-          .option('buffer-size', { type: 'number', default: LIVE_DEFAULTS.bufferSize, describe: "libpcap's kernel ring per interface, MiB (the cap binding gives each packet a 64 KiB slot: 256 MiB holds about 4000 packets)" })
-          .option('queue-size', { type: 'number', default: LIVE_DEFAULTS.queueSize, describe: 'MiB of captured packets held per interface while the analysis catches up (beyond it packets are dropped and counted)' })
-          .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous mode (always on with the cap binding)' })
+          .option('snaplen', { type: 'number', default: LIVE_DEFAULTS.snaplen, describe: 'most bytes of each packet kept in the kernel ring (68..65535)' })
+          .option('buffer-size', { type: 'number', default: LIVE_DEFAULTS.bufferSize, describe: 'kernel ring per interface and worker, MiB (packets are packed into it at their captured size)' })
+          .option('workers', { alias: 'w', type: 'number', default: LIVE_DEFAULTS.workers, describe: 'capture threads, each analyzing its share of the flows (kernel flow-hash fanout; same findings as one)' })
+          .option('queue-size', { type: 'number', default: LIVE_DEFAULTS.queueSize, describe: 'libpcap fallback only: MiB of captured packets held per interface while the analysis catches up' })
+          .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous mode (--no-promisc: only traffic to and from this host; the libpcap fallback is always promiscuous)' })
           .option('output', { alias: 'o', type: 'string', describe: 'append the JSON-lines stream to FILE (default stdout)' })
           .option('report', { type: 'string', describe: 'also write the full report to FILE at exit (format from the extension: .jsonl, .json, .csv)' })
           .option('stats-interval', { type: 'number', default: LIVE_DEFAULTS.statsInterval, describe: 'seconds between capture stats log lines (0: none)' })
@@ -142,6 +143,7 @@ export async function main(argv: string[]): Promise<number> {
             snaplen: a.snaplen,
             bufferSize: a.bufferSize,
             queueSize: a.queueSize,
+            workers: a.workers,
             promisc: a.promisc,
             output: a.output,
             report: a.report,
