@@ -8,10 +8,12 @@
  * loader does not understand is a SignatureError naming file and line: a typo
  * in a site list must fail loudly rather than silently match nothing.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths';
 import { SuffixMap, domainProblem, normalizeName } from './domain';
+import { SignatureError, listSignatureFolder, q, readSignatureFile } from './signature-file';
+
+export { MAX_SIGNATURE_FILE_BYTES, SignatureError } from './signature-file';
 
 export interface PoolDomain {
   /** Domain suffix, lower case, no trailing dot (e.g. "nanopool.org"). */
@@ -70,17 +72,6 @@ export interface Signatures {
   pools(): readonly PoolDomain[];
 }
 
-export class SignatureError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    detail: string,
-  ) {
-    super(line > 0 ? `${file}:${line}: ${detail}` : `${file}: ${detail}`);
-    this.name = 'SignatureError';
-  }
-}
-
 export const SIGNATURE_FILES = ['pools.txt', 'allowlist.txt', 'agents.txt', 'methods.txt', 'ports.txt'] as const;
 
 interface Tables {
@@ -131,7 +122,7 @@ function columns(row: Row, fail: Fail, min: number, max: number, names: string):
     fail(row.line, `expected ${names} separated by tabs, found ${row.cols.length} column(s)${hint}`);
   }
   if (row.cols.length > max) {
-    fail(row.line, `unknown column ${max + 1} '${row.cols[max]}' (expected ${names})`);
+    fail(row.line, `unknown column ${max + 1} '${q(row.cols[max])}' (expected ${names})`);
   }
 }
 
@@ -140,7 +131,7 @@ function domainColumn(raw: string, line: number, fail: Fail): string {
   const problem = domainProblem(name);
   if (problem !== null) {
     const hint = / /.test(raw) ? ' (columns are separated by tabs)' : '';
-    fail(line, `bad domain '${raw}': ${problem}${hint}`);
+    fail(line, `bad domain '${q(raw)}': ${problem}${hint}`);
   }
   return name;
 }
@@ -153,15 +144,15 @@ function parsePools(text: string, fail: Fail, into: Tables): void {
     columns(row, fail, 3, 3, 'domain, pool name, coins');
     const suffix = domainColumn(row.cols[0], row.line, fail);
     const first = seen.get(suffix);
-    if (first !== undefined) fail(row.line, `duplicate domain '${suffix}' (first on line ${first})`);
+    if (first !== undefined) fail(row.line, `duplicate domain '${q(suffix)}' (first on line ${first})`);
     seen.set(suffix, row.line);
     const pool = row.cols[1];
-    if (pool === '-' || pool.length === 0) fail(row.line, `pool name missing for '${suffix}'`);
+    if (pool === '-' || pool.length === 0) fail(row.line, `pool name missing for '${q(suffix)}'`);
     const coins: string[] = [];
     if (row.cols[2] !== '-') {
       for (const c of row.cols[2].toLowerCase().split(',')) {
         const coin = c.trim();
-        if (!COIN.test(coin)) fail(row.line, `bad coin '${c}' (comma-separated tickers, or - when unknown)`);
+        if (!COIN.test(coin)) fail(row.line, `bad coin '${q(c)}' (comma-separated tickers, or - when unknown)`);
         if (!coins.includes(coin)) coins.push(coin);
       }
     }
@@ -175,7 +166,7 @@ function parseAllowlist(text: string, fail: Fail, into: Tables): void {
     columns(row, fail, 1, 2, 'domain, optional note');
     const suffix = domainColumn(row.cols[0], row.line, fail);
     const first = seen.get(suffix);
-    if (first !== undefined) fail(row.line, `duplicate domain '${suffix}' (first on line ${first})`);
+    if (first !== undefined) fail(row.line, `duplicate domain '${q(suffix)}' (first on line ${first})`);
     seen.set(suffix, row.line);
     into.allow.set(suffix, row.cols[1] ?? '');
   }
@@ -184,19 +175,19 @@ function parseAllowlist(text: string, fail: Fail, into: Tables): void {
 function parseAgents(text: string, fail: Fail, into: Tables): void {
   const seen = new Map<string, number>();
   for (const row of rows(text)) {
-    if (row.cols.length === 2) fail(row.line, `empty agent pattern for '${row.cols[0]}'`);
+    if (row.cols.length === 2) fail(row.line, `empty agent pattern for '${q(row.cols[0])}'`);
     columns(row, fail, 3, 3, 'family, prefix|contains, pattern');
     const [family, match, raw] = row.cols;
     if (match !== 'prefix' && match !== 'contains') {
-      fail(row.line, `unknown match kind '${match}' (prefix or contains)`);
+      fail(row.line, `unknown match kind '${q(match)}' (prefix or contains)`);
     }
     const pattern = raw.toLowerCase();
     // A one-character pattern would tag half of all agent strings.
-    if (pattern.length < 2) fail(row.line, `agent pattern '${raw}' too short (at least 2 characters)`);
+    if (pattern.length < 2) fail(row.line, `agent pattern '${q(raw)}' too short (at least 2 characters)`);
     if (/[\x00-\x1f\x7f]/.test(pattern)) fail(row.line, 'control character in agent pattern');
     const key = `${match}:${pattern}`;
     const first = seen.get(key);
-    if (first !== undefined) fail(row.line, `duplicate agent pattern ${match} '${raw}' (first on line ${first})`);
+    if (first !== undefined) fail(row.line, `duplicate agent pattern ${match} '${q(raw)}' (first on line ${first})`);
     seen.set(key, row.line);
     into.agents.set(key, { family, match, pattern });
   }
@@ -209,21 +200,21 @@ function parseMethods(text: string, fail: Fail, into: Tables): void {
   for (const row of rows(text)) {
     columns(row, fail, 3, 3, 'method, dialect[,dialect], client|server|both');
     const [method, dialectCol, role] = row.cols;
-    if (!METHOD.test(method)) fail(row.line, `bad method name '${method}'`);
+    if (!METHOD.test(method)) fail(row.line, `bad method name '${q(method)}'`);
     const first = seen.get(method);
-    if (first !== undefined) fail(row.line, `duplicate method '${method}' (first on line ${first})`);
+    if (first !== undefined) fail(row.line, `duplicate method '${q(method)}' (first on line ${first})`);
     seen.set(method, row.line);
     const dialects: Dialect[] = [];
     for (const d of dialectCol.split(',')) {
       const word = d.trim();
       if (!(DIALECTS as readonly string[]).includes(word)) {
-        fail(row.line, `unknown dialect '${word}' (known: ${DIALECTS.join(', ')})`);
+        fail(row.line, `unknown dialect '${q(word)}' (known: ${DIALECTS.join(', ')})`);
       }
-      if (dialects.includes(word as Dialect)) fail(row.line, `dialect '${word}' listed twice`);
+      if (dialects.includes(word as Dialect)) fail(row.line, `dialect '${q(word)}' listed twice`);
       dialects.push(word as Dialect);
     }
     if (role !== 'client' && role !== 'server' && role !== 'both') {
-      fail(row.line, `unknown role '${role}' (client, server or both)`);
+      fail(row.line, `unknown role '${q(role)}' (client, server or both)`);
     }
     into.methods.set(method, { method, dialects, role });
   }
@@ -235,7 +226,7 @@ function parsePorts(text: string, fail: Fail, into: Tables): void {
     columns(row, fail, 1, 2, 'port, optional note');
     const raw = row.cols[0];
     const port = /^[0-9]{1,5}$/.test(raw) ? Number(raw) : NaN;
-    if (!(port >= 1 && port <= 65535)) fail(row.line, `bad port '${raw}' (1-65535)`);
+    if (!(port >= 1 && port <= 65535)) fail(row.line, `bad port '${q(raw)}' (1-65535)`);
     const first = seen.get(port);
     if (first !== undefined) fail(row.line, `duplicate port ${port} (first on line ${first})`);
     seen.set(port, row.line);
@@ -260,25 +251,18 @@ function isSignatureFile(name: string): name is (typeof SIGNATURE_FILES)[number]
  * equal keys of an earlier one). `shown` is the folder as error messages name it.
  */
 function loadDir(dir: string, shown: string, into: Tables): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir).sort();
-  } catch (e) {
-    throw new SignatureError(shown, 0, `cannot read signature folder: ${(e as Error).message}`);
-  }
-  for (const name of names) {
+  for (const name of listSignatureFolder(dir, shown)) {
     const file = `${shown}/${name}`;
     // Editor and OS droppings are not typos of a signature file name.
     if (name.startsWith('.') || /^README(\.md|\.txt)?$/i.test(name)) continue;
     if (!isSignatureFile(name)) {
       throw new SignatureError(file, 0, `unknown signature file (expected one of ${SIGNATURE_FILES.join(', ')})`);
     }
-    const path = join(dir, name);
-    if (!statSync(path).isFile()) throw new SignatureError(file, 0, 'not a regular file');
+    const text = readSignatureFile(join(dir, name), file);
     const fail: Fail = (line, detail) => {
       throw new SignatureError(file, line, detail);
     };
-    PARSERS[name](readFileSync(path, 'utf8'), fail, into);
+    PARSERS[name](text, fail, into);
   }
 }
 

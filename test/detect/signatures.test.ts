@@ -1,9 +1,11 @@
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { domainProblem, normalizeName, SuffixMap } from '../../src/detect/domain';
-import { loadSignatureDirs, loadSignatures, SignatureError } from '../../src/detect/signatures';
+import { loadSignatureDirs, loadSignatures, MAX_SIGNATURE_FILE_BYTES, SignatureError } from '../../src/detect/signatures';
 import { packageRoot } from '../../src/paths';
+import { ATTACKS, dangerousIn } from '../report/hostile';
 
 const temps: string[] = [];
 
@@ -248,6 +250,115 @@ describe('site folders', () => {
     const a = siteDir({ 'ports.txt': '1234\n' });
     const b = siteDir({ 'ports.txt': '# header\n99999\n' });
     expect(() => loadSignatures([a, b])).toThrow(`${b}/ports.txt:2: bad port '99999'`);
+  });
+});
+
+/** The error of loading `dir` as a site folder, checked to be one short neutralised line naming the file. */
+function dirError(dir: string): SignatureError {
+  try {
+    loadSignatureDirs([dir]);
+  } catch (e) {
+    if (!(e instanceof SignatureError)) throw e;
+    expect(e.message.split('\n')).toHaveLength(1);
+    expect(dangerousIn(e.message)).toEqual([]);
+    expect(e.message.length).toBeLessThan(400 + dir.length);
+    return e;
+  }
+  throw new Error('expected a SignatureError');
+}
+
+describe('unusable signature files and hostile contents (issue #13)', () => {
+  test('a folder where a file is expected', () => {
+    const dir = siteDir({});
+    mkdirSync(join(dir, 'agents.txt'));
+    expect(dirError(dir).message).toBe(`${dir}/agents.txt: not a regular file: a folder`);
+  });
+
+  test('a broken link is named, not a raw ENOENT', () => {
+    const dir = siteDir({});
+    symlinkSync(join(dir, 'gone.txt'), join(dir, 'pools.txt'));
+    expect(dirError(dir).message).toBe(`${dir}/pools.txt: cannot open: no such file or folder (or a broken link)`);
+  });
+
+  test('a FIFO or a device is refused at once, never waited on or read', () => {
+    const dir = siteDir({});
+    expect(spawnSync('mkfifo', [join(dir, 'ports.txt')]).status).toBe(0);
+    const t0 = Date.now();
+    expect(dirError(dir).message).toBe(`${dir}/ports.txt: not a regular file`);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    const dev = siteDir({});
+    symlinkSync('/dev/zero', join(dev, 'pools.txt'));
+    expect(dirError(dev).message).toBe(`${dev}/pools.txt: not a regular file`);
+  });
+
+  test('a file over the size limit is refused from fstat, before anything is read', () => {
+    const dir = siteDir({ 'pools.txt': '' });
+    // Sparse: 8 GiB that reading would need 8 GiB of memory for (Node refuses over 2 GiB).
+    truncateSync(join(dir, 'pools.txt'), 8 * 1024 ** 3);
+    const t0 = Date.now();
+    expect(dirError(dir).message).toBe(`${dir}/pools.txt: ${8 * 1024 ** 3} bytes, over the limit of 64 MiB for a signature file`);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    const justOver = siteDir({ 'pools.txt': '' });
+    truncateSync(join(justOver, 'pools.txt'), MAX_SIGNATURE_FILE_BYTES + 1);
+    expect(dirError(justOver).message).toMatch(/over the limit of 64 MiB/);
+  });
+
+  test('a folder that is a file, or missing, says so plainly', () => {
+    const dir = siteDir({ 'pools.txt': 'a.example\tA\t-\n' });
+    expect(dirError(join(dir, 'pools.txt')).message).toBe(`${dir}/pools.txt: cannot read signature folder: not a folder`);
+    expect(dirError(join(dir, 'nope')).message).toBe(`${dir}/nope: cannot read signature folder: no such file or folder (or a broken link)`);
+  });
+
+  test('an unreadable file names the file and says permission denied', () => {
+    const dir = siteDir({ 'pools.txt': 'a.example\tA\t-\n' });
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, 'pools.txt'), 0o000);
+    const expected = `${dir}/pools.txt: cannot open: permission denied`;
+    if (process.getuid?.() !== 0) {
+      expect(dirError(dir).message).toBe(expected);
+      return;
+    }
+    // root reads anything: load it as nobody in a child process, from this build.
+    const module = join(__dirname, '..', '..', 'src', 'detect', 'signatures.js');
+    const script = `try { require(${JSON.stringify(module)}).loadSignatureDirs([${JSON.stringify(dir)}]); console.log('loaded'); } catch (e) { console.log(e.name + ': ' + e.message); }`;
+    const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: '/', env: { PATH: process.env.PATH, POOLWATCH_ROOT: packageRoot() } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`SignatureError: ${expected}\n`);
+  });
+
+  test('a 50 MB line gives a short message with a marked excerpt of the value', () => {
+    const long = 'x'.repeat(50_000_000);
+    const dir = siteDir({ 'pools.txt': `ok.example\tOK\t-\n${long}.example\tBig\t-\n` });
+    const t0 = Date.now();
+    const msg = dirError(dir).message;
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(msg).toBe(`${dir}/pools.txt:2: bad domain '${'x'.repeat(80)}…(+49999928)': domain longer than 253 characters`);
+    const ports = siteDir({ 'ports.txt': `${'9'.repeat(50_000_000)}\n` });
+    expect(dirError(ports).message).toBe(`${ports}/ports.txt:1: bad port '${'9'.repeat(80)}…(+49999920)' (1-65535)`);
+  });
+
+  test('escape sequences, bidi and C1 in a bad value or a file name are shown escaped, never raw', () => {
+    const label = siteDir({ 'pools.txt': `a\x1b]0;owned\x07.example\tP\t-\n` });
+    expect(dirError(label).message).toBe(`${label}/pools.txt:1: bad domain 'a\\x1b]0;owned\\x07.example': bad label 'a\\x1b]0;owned\\x07'`);
+    const coin = siteDir({ 'pools.txt': `b.example\tP\txmr\u202e\u0085,btc\n` });
+    expect(dirError(coin).message).toBe(`${coin}/pools.txt:1: bad coin 'xmr\\u202e\\x85' (comma-separated tickers, or - when unknown)`);
+    const method = siteDir({ 'methods.txt': `mining.${ATTACKS.clearScreen}\tstratum-v1\tclient\n` });
+    expect(dirError(method).message).toBe(`${method}/methods.txt:1: bad method name 'mining.\\x1b[2J\\x1b[3J\\x1b[H'`);
+    const name = siteDir({ [`pools${ATTACKS.clearScreen}.txt`]: '' });
+    expect(dirError(name).message).toMatch(/pools\\x1b\[2J\\x1b\[3J\\x1b\[H\.txt: unknown signature file/);
+    // A folder name with a newline (the user's) cannot start a second line either.
+    const parent = siteDir({});
+    const nl = join(parent, `site\n${'HIGH   10.6.6.6'}`);
+    mkdirSync(nl);
+    writeFileSync(join(nl, 'ports.txt'), 'abc\n');
+    expect(dirError(nl).message).toBe(`${parent}/site\\x0aHIGH   10.6.6.6/ports.txt:1: bad port 'abc' (1-65535)`);
+  });
+
+  test('invalid UTF-8 reaches a message as U+FFFD, not as raw bytes', () => {
+    const dir = siteDir({});
+    writeFileSync(join(dir, 'ports.txt'), Buffer.from([0x31, 0xff, 0x9b, 0x32, 0x0a]));
+    const msg = dirError(dir).message;
+    expect(msg).toBe(`${dir}/ports.txt:1: bad port '1\ufffd\ufffd2' (1-65535)`);
   });
 });
 
