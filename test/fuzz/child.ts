@@ -20,6 +20,14 @@ export type ToChild = { type: 'init'; root: string; seed: number; sabotage?: { i
 
 export type FromChild = { type: 'ready'; bases: number } | { type: 'result'; index: number; result: ScanResult; maxRssKb: number };
 
+/**
+ * Collects the last mutant's garbage before the next starts, so the peak RSS
+ * is that of the largest single scan, not of how lazily V8 collected between them.
+ */
+function collect(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 function send(m: FromChild): void {
   (process.send as (m: FromChild) => boolean)(m);
 }
@@ -61,6 +69,7 @@ if (process.send !== undefined) {
       const file = path.join(dir, 'mutant');
       fs.writeFileSync(file, m.bytes);
       const result = await scanFile(file, sigs, m.analyzer, m.chunkSize);
+      collect();
       send({ type: 'result', index: msg.index, result, maxRssKb: process.resourceUsage().maxRSS });
     });
   });

@@ -55,6 +55,8 @@ export interface FuzzReport {
   /** Mutants that passed the watchdog's limit once but finished when run again alone. */
   slow: Array<{ index: number; ms: number }>;
   peakRssMb: number;
+  /** The mutant after which the peak was first measured. */
+  peakAt: number;
   seconds: number;
   controls: ControlsMode;
   /** Mutants whose output held a raw control character or a forged table line (whatever the mode). */
@@ -74,7 +76,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const bases: Base[] = loadBases(opts.root);
   const report: FuzzReport = {
     seed: opts.seed, mutants: 0, outcomes: { ok: 0, rejected: 0 }, withFindings: 0, withWarnings: 0, failures: [], slow: [],
-    peakRssMb: 0, seconds: 0, controls: opts.controls, controlHits: 0, restarts: 0,
+    peakRssMb: 0, peakAt: -1, seconds: 0, controls: opts.controls, controlHits: 0, restarts: 0,
   };
   const fail = (index: number, kind: FailureKind, message: string, stack: string | null = null): void => {
     const m = makeMutant(opts.seed, index, bases);
@@ -84,7 +86,10 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const record = (index: number, r: ScanResult, maxRssKb: number): boolean => {
     report.mutants++;
     const rss = maxRssKb / 1024;
-    report.peakRssMb = Math.max(report.peakRssMb, rss);
+    if (rss > report.peakRssMb) {
+      report.peakRssMb = rss;
+      report.peakAt = index;
+    }
     if (r.outcome === 'ok' || r.outcome === 'rejected') report.outcomes[r.outcome]++;
     else fail(index, r.outcome, r.message ?? '', r.stack);
     if (r.findings > 0) report.withFindings++;
@@ -166,7 +171,7 @@ export function summaryLine(r: FuzzReport): string {
   return (
     `fuzz: seed ${r.seed}, ${r.mutants} mutants (${r.outcomes.ok} read, ${r.outcomes.rejected} rejected as not a capture, ${r.withFindings} with findings, ${r.withWarnings} with warnings), ` +
     `crashes ${count('crash') + count('exit')}, hangs ${count('hang')}, rss ${count('rss')}, unclear errors ${count('bad-error')}, ` +
-    `${known} of ${r.failures.length} failures known, slow ${r.slow.length}, peak RSS ${r.peakRssMb.toFixed(0)} MB, ${r.seconds.toFixed(1)} s; ` +
+    `${known} of ${r.failures.length} failures known, slow ${r.slow.length}, peak RSS ${r.peakRssMb.toFixed(0)} MB (at mutant ${r.peakAt}), ${r.seconds.toFixed(1)} s; ` +
     `output control check ${r.controls} (${r.controlHits} mutants with raw controls or forged lines)`
   );
 }

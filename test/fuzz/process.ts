@@ -52,7 +52,7 @@ export class FuzzChild {
 
   /** A child that has loaded signatures and captures, ready for `run`. */
   static start(root: string, seed: number, sabotage?: { index: number; kind: Sabotage }): Promise<FuzzChild> {
-    const proc = fork(CHILD, [], { execArgv: [`--max-old-space-size=${HEAP_MB}`], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, POOLWATCH_ROOT: root } });
+    const proc = fork(CHILD, [], { execArgv: [`--max-old-space-size=${HEAP_MB}`, '--expose-gc'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, POOLWATCH_ROOT: root } });
     const child = new FuzzChild(proc);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
