@@ -22,6 +22,15 @@ const TWO32 = 4294967296;
 /** Long division below is exact while remainder * 65536 stays under 2^53. */
 const EXACT_UNITS = 2 ** 37;
 
+/**
+ * Seconds a JavaScript Date holds either side of the epoch (8.64e15 ms), less
+ * one for the fraction: a time outside would fail in toISOString at report time.
+ */
+const MAX_DATE_SEC = 8.64e12 - 1;
+/** Finest if_tsresol taken: a unit below 2^-64 s would not let a 64-bit timestamp reach one second. */
+const MAX_UNITS = 2 ** 64;
+const DEFAULT_UNITS = 1e6;
+
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_TSOFFSET = 14;
 
@@ -38,6 +47,8 @@ export class PcapngParser extends RecordParser {
   private units: number[] = [];
   /** Seconds added to every timestamp (if_tsoffset). */
   private tsOffsets: number[] = [];
+  /** A timestamp that is no date was met (and reported); later ones are fixed the same way without a warning. */
+  private badTime = false;
   sections = 0;
 
   constructor(source: string, sink: FrameSink, onWarning: (w: CaptureWarning) => void) {
@@ -107,7 +118,7 @@ export class PcapngParser extends RecordParser {
             this.stop(base + pos, `captured length ${capLength} exceeds block length ${len}`);
             return pos;
           }
-          this.timestamp(ifId, dv.getUint32(pos + 12, le), dv.getUint32(pos + 16, le));
+          this.timestamp(ifId, dv.getUint32(pos + 12, le), dv.getUint32(pos + 16, le), base + pos);
           frame.origLength = dv.getUint32(pos + 24, le);
           this.deliver(buf, pos + 28, capLength, ifId, base + pos);
           break;
@@ -154,10 +165,17 @@ export class PcapngParser extends RecordParser {
     this.sink.frame(frame);
   }
 
-  /** Splits a 64-bit count of interface units into seconds and nanoseconds without BigInt (no allocation). */
-  private timestamp(ifId: number, hi: number, lo: number): void {
+  /**
+   * Splits a 64-bit count of interface units into seconds and nanoseconds
+   * without BigInt (no allocation). A time no Date can hold (2^64 - 1 units, a
+   * huge if_tsoffset) leaves the frame the previous packet's time, as an SPB
+   * does, so the clock downstream stays usable and the packet is still read.
+   */
+  private timestamp(ifId: number, hi: number, lo: number, offset: number): void {
     const u = this.units[ifId];
     const frame = this.frame;
+    let sec: number;
+    let nsec: number;
     if (u <= EXACT_UNITS) {
       // Long division in 16-bit digits: every intermediate stays below 2^53.
       let r = hi % u;
@@ -168,17 +186,28 @@ export class PcapngParser extends RecordParser {
       x = r * 65536 + (lo & 0xffff);
       const qLo = Math.floor(x / u);
       r = x - qLo * u;
-      frame.tsSec = qHi * TWO32 + qMid * 65536 + qLo + this.tsOffsets[ifId];
+      sec = qHi * TWO32 + qMid * 65536 + qLo + this.tsOffsets[ifId];
       // r * 1e9 may pass 2^53; 1e9 = 15625 * 64000 keeps each step exact.
       x = r * 15625;
       const q = Math.floor(x / u);
-      frame.tsNsec = q * 64000 + Math.floor(((x - q * u) * 64000) / u);
+      nsec = q * 64000 + Math.floor(((x - q * u) * 64000) / u);
     } else {
       // Finer than 2^-37 s: no capture tool writes this; approximate rather than allocate.
       const t = hi * TWO32 + lo;
-      const sec = Math.floor(t / u);
-      frame.tsSec = sec + this.tsOffsets[ifId];
-      frame.tsNsec = Math.max(0, Math.floor(((t - sec * u) * 1e9) / u));
+      const whole = Math.floor(t / u);
+      sec = whole + this.tsOffsets[ifId];
+      nsec = Math.max(0, Math.min(999999999, Math.floor(((t - whole * u) * 1e9) / u)));
+    }
+    if (sec >= -MAX_DATE_SEC && sec <= MAX_DATE_SEC) {
+      frame.tsSec = sec;
+      frame.tsNsec = nsec;
+    } else if (!this.badTime) {
+      this.badTime = true;
+      this.onWarning({
+        file: this.source,
+        offset,
+        message: `packet timestamp is no date (${sec} s since 1970): given the previous packet's time, as are any later ones`,
+      });
     }
   }
 
@@ -206,7 +235,7 @@ export class PcapngParser extends RecordParser {
       this.stop(base + pos, `interface description block too short (${len} bytes)`);
       return false;
     }
-    let units = 1e6;
+    let units = DEFAULT_UNITS;
     let tsOffset = 0;
     // Options run from after the fixed fields to the trailing length; a malformed
     // option ends option parsing, not the file (the fixed fields are still good).
@@ -219,6 +248,10 @@ export class PcapngParser extends RecordParser {
       if (code === OPT_IF_TSRESOL && olen >= 1) {
         const r = buf[o + 4];
         units = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** r;
+        if (units > MAX_UNITS) {
+          this.onWarning({ file: this.source, offset: base + pos, message: `interface ${this.linkTypes.length}: if_tsresol 0x${r.toString(16)} is out of range (finer than 2^-64 s): read as microseconds` });
+          units = DEFAULT_UNITS;
+        }
       } else if (code === OPT_IF_TSOFFSET && olen >= 8) {
         tsOffset = Number(dv.getBigInt64(o + 4, le));
       }

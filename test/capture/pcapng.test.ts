@@ -1,4 +1,9 @@
-import { CaptureFormatError } from '../../src/capture/frame';
+import { Analyzer, DEFAULT_ANALYZER_OPTIONS } from '../../src/analyzer';
+import { CaptureFormatError, type CaptureWarning } from '../../src/capture/frame';
+import { readCapture } from '../../src/capture/read';
+import { loadSignatures } from '../../src/detect/signatures';
+import type { Finding } from '../../src/report/finding';
+import { Conversation } from '../support/craft';
 import { PCAPNG_MAX_BLOCK } from '../../src/capture/pcapng';
 import { type PcapngSection, type Record, tsresolUnits, writePcapng } from '../../src/capture/writer';
 import { cleanupTemp, readAll, sampleRecords, tempFile, usTime } from './collect';
@@ -315,5 +320,105 @@ describe('pcapng bad input', () => {
     const got = await readAll(tempFile(bytes));
     expect(got.frames).toEqual([]);
     expect(got.warnings[0].message).toMatch(/without interfaces/);
+  });
+});
+
+describe('pcapng timestamps that are no date (issue 13)', () => {
+  const WALLET = '4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge';
+
+  /** A mining session's records (a login the analyzer flags), as Records for the writer. */
+  function miningRecords(): Record[] {
+    const c = new Conversation({ client: '10.13.2.5', server: '203.0.113.33', clientPort: 50001, serverPort: 7777 }).handshake();
+    c.client(`{"id":1,"jsonrpc":"2.0","method":"login","params":{"login":"${WALLET}","pass":"x","agent":"XMRig/6.16.0"}}\n`);
+    c.close();
+    return c.frames.map((f) => ({ tsNs: f.tsNs, data: f.data }));
+  }
+
+  /** Sets the 64-bit timestamp of the n-th EPB (0-based) to hi:lo. */
+  function setEpbTime(buf: Buffer, n: number, hi: number, lo: number): BlockAt {
+    const b = blocks(buf).filter((x) => x.type === 6)[n];
+    setU32(buf, b, 12, hi);
+    setU32(buf, b, 16, lo);
+    return b;
+  }
+
+  async function scan(file: string): Promise<{ findings: Finding[]; warnings: CaptureWarning[] }> {
+    const warnings: CaptureWarning[] = [];
+    const analyzer = new Analyzer(loadSignatures(), { ...DEFAULT_ANALYZER_OPTIONS });
+    await readCapture(file, analyzer, (w) => warnings.push(w));
+    const findings = analyzer.finish();
+    // What the writers do with each finding's times.
+    for (const f of findings) expect(new Date(f.firstSeen).toISOString()).toBe(f.firstSeen);
+    return { findings, warnings };
+  }
+
+  test('EPB timestamp 2^64 - 1: one warning at its offset, the previous packet\'s time, every frame read', async () => {
+    const records = sampleRecords(6);
+    const bytes = writePcapng([{ interfaces: [{ linkType: 1 }], records }]);
+    const b2 = setEpbTime(bytes, 2, 0xffffffff, 0xffffffff);
+    const b4 = setEpbTime(bytes, 4, 0xffffffff, 0xfffffff0);
+    const file = tempFile(bytes);
+    const got = await readAll(file);
+    expect(got.frames).toHaveLength(6);
+    expect(got.warnings).toHaveLength(1);
+    expect(got.warnings[0].file).toBe(file);
+    expect(got.warnings[0].offset).toBe(b2.offset);
+    expect(got.warnings[0].message).toMatch(/timestamp is no date/);
+    expect(b4.offset).toBeGreaterThan(b2.offset);
+    expect(got.frames.map((f) => f.tsNs)).toEqual([0, 1, 1, 3, 3, 5].map((i) => usTime(records[i].tsNs)));
+  });
+
+  test('if_tsoffset -2^63 and 2^63 - 1, if_tsresol 0 on microsecond values: flagged, never a crash, findings kept', async () => {
+    const records = miningRecords();
+    const cases: Array<[string, Buffer]> = [];
+    for (const off of [-(2n ** 63n), 2n ** 63n - 1n]) {
+      const body = idbBody(1, 0, off, true);
+      const b = writePcapng([{ interfaces: [], extraBlocks: [{ type: 1, body }], records }]);
+      cases.push([`offset ${off}`, b]);
+    }
+    const res0 = writePcapng([{ interfaces: [{ linkType: 1, tsresol: 6 }], records }]);
+    const idb = blocks(res0).find((x) => x.type === 1) as BlockAt;
+    // The if_tsresol option's value byte: code 9, length 1, then the byte.
+    const at = res0.indexOf(Buffer.from([9, 0, 1, 0, 6]), idb.offset);
+    expect(at).toBeGreaterThan(idb.offset);
+    res0[at + 4] = 0;
+    cases.push(['if_tsresol 0', res0]);
+    for (const [name, bytes] of cases) {
+      const file = tempFile(bytes);
+      const { findings, warnings } = await scan(file);
+      expect([name, warnings.length]).toEqual([name, 1]);
+      expect(warnings[0].file).toBe(file);
+      expect(warnings[0].message).toMatch(/timestamp is no date/);
+      expect(findings.map((f) => f.login)).toEqual([WALLET]);
+      // Every packet was given the previous time, and the first had none before it: the epoch.
+      expect(findings[0].firstSeen).toBe('1970-01-01T00:00:00.000Z');
+    }
+  });
+
+  test('if_tsresol finer than 2^-64 s: one warning naming the interface block, read as microseconds', async () => {
+    for (const [tsresol, warned] of [
+      [19, false],
+      [0x80 | 64, false],
+      [20, true],
+      [0x7f, true],
+      [0x80 | 65, true],
+      [0xff, true],
+    ] as Array<[number, boolean]>) {
+      const records = sampleRecords(3);
+      const bytes = writePcapng([{ interfaces: [{ linkType: 1, tsresol: 6 }], records }]);
+      const idb = blocks(bytes).find((x) => x.type === 1) as BlockAt;
+      bytes[bytes.indexOf(Buffer.from([9, 0, 1, 0, 6]), idb.offset) + 4] = tsresol;
+      const file = tempFile(bytes);
+      const got = await readAll(file);
+      expect(got.frames).toHaveLength(3);
+      if (!warned) {
+        expect([tsresol, got.warnings]).toEqual([tsresol, []]);
+        continue;
+      }
+      expect([tsresol, got.warnings.length]).toEqual([tsresol, 1]);
+      expect(got.warnings[0]).toMatchObject({ file, offset: idb.offset });
+      expect(got.warnings[0].message).toMatch(/if_tsresol .* out of range/);
+      expect(got.frames.map((f) => f.tsNs)).toEqual(records.map((r) => usTime(r.tsNs)));
+    }
   });
 });
