@@ -1,0 +1,179 @@
+/**
+ * Findings to a Kafka topic through kafkajs (pure JavaScript: nothing to build
+ * or download at install; see README "Kafka"). Keyed by the miner's host, so
+ * the default (Java-compatible murmur2) partitioner puts one host's records in
+ * one partition, in order. The producer is idempotent with acks=-1: a record
+ * counts as sent only when every in-sync replica has it, and a batch retried
+ * after a lost answer is not written twice.
+ *
+ * `publish` only appends to a bounded backlog; one loop sends it, one batch at
+ * a time (the same batch again after a failure, so the broker's sequence check
+ * holds), backing off while the brokers are away. Capture never waits on it.
+ */
+import { hostname } from 'node:os';
+import type { Kafka, Producer, logCreator } from 'kafkajs';
+import { Backlog, DEFAULT_BACKLOG, Pause, within, type FindingSink, type SinkLog, type SinkMessage, type SinkStats } from './sink';
+
+export interface KafkaSinkOptions {
+  /** `host:port` of one or more brokers (bootstrap list). */
+  brokers: string[];
+  topic: string;
+  log: SinkLog;
+  /** Records held while the brokers are slow or away (default DEFAULT_BACKLOG). */
+  backlog?: number;
+  clientId?: string;
+  /** Names the sending sensor in every record's `sensor` header (default: this machine's host name). */
+  sensor?: string;
+  /** TCP connect timeout per broker (default 3000 ms). */
+  connectionTimeoutMs?: number;
+  /** How long one request may wait for its answer (default 10000 ms). */
+  requestTimeoutMs?: number;
+}
+
+/** Records per produce request. */
+const MAX_BATCH = 500;
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 5_000;
+
+/** A broker list as given to --kafka-brokers; throws a one-line error naming the bad entry. */
+export function parseBrokers(text: string): string[] {
+  const list = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (list.length === 0) throw new Error('--kafka-brokers needs at least one host:port');
+  for (const b of list) {
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(b);
+    if (m === null || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new Error(`--kafka-brokers: "${b}" is not host:port`);
+  }
+  return list;
+}
+
+/** Kafka's topic name rule (legal characters, at most 249, not . or ..). */
+export function checkTopic(topic: string): string {
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic) || topic === '.' || topic === '..') {
+    throw new Error(`--kafka-topic: "${topic}" is not a Kafka topic name (letters, digits, '.', '_', '-', at most 249)`);
+  }
+  return topic;
+}
+
+export class KafkaSink implements FindingSink {
+  readonly name: string;
+  private readonly backlog: Backlog<SinkMessage>;
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly pause = new Pause();
+  private readonly sensor: string;
+  private sent = 0;
+  private failed = 0;
+  private lastError: string | null = null;
+  private connected = false;
+  private closing = false;
+  private loop: Promise<void> | null = null;
+  /** Records of the batch that failed last: sent again as they were. */
+  private retrySize = 0;
+  private failures = 0;
+  private refusedLogged = false;
+
+  constructor(private readonly opts: KafkaSinkOptions) {
+    this.name = `kafka:${opts.topic}`;
+    this.backlog = new Backlog(opts.backlog ?? DEFAULT_BACKLOG);
+    this.sensor = opts.sensor ?? hostname();
+    // Loaded here, not at start: a scan without --kafka-brokers never loads the client.
+    const { Kafka, Partitioners, logLevel } = require('kafkajs') as typeof import('kafkajs');
+    const log = opts.log;
+    // kafkajs logs each retry at error level; they are expected while a broker is away, and counted here instead.
+    const toPino: logCreator = () => (entry) => log.debug({ kafka: entry.namespace, ...entry.log }, `kafkajs: ${entry.log.message}`);
+    this.kafka = new Kafka({
+      clientId: opts.clientId ?? 'poolwatch',
+      brokers: opts.brokers,
+      connectionTimeout: opts.connectionTimeoutMs ?? 3_000,
+      requestTimeout: opts.requestTimeoutMs ?? 10_000,
+      // Few retries inside kafkajs: this sink's own loop keeps trying, with a back-off, as long as it runs.
+      retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 },
+      logLevel: logLevel.INFO,
+      logCreator: toPino,
+    });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 },
+    });
+  }
+
+  publish(message: SinkMessage): void {
+    if (this.closing) {
+      this.failed++;
+      return;
+    }
+    if (!this.backlog.push(message)) {
+      this.failed++;
+      if (!this.refusedLogged) {
+        this.refusedLogged = true;
+        this.opts.log.warn({ sink: this.name, backlog: this.backlog.cap }, `${this.name}: backlog of ${this.backlog.cap} records is full; new records are dropped and counted until the brokers take them`);
+      }
+      return;
+    }
+    if (this.loop === null) this.loop = this.run().finally(() => (this.loop = null));
+  }
+
+  stats(): SinkStats {
+    return { name: this.name, sent: this.sent, backlog: this.backlog.length, failed: this.failed, lastError: this.lastError };
+  }
+
+  async flush(ms: number): Promise<boolean> {
+    const end = Date.now() + ms;
+    while (this.backlog.length > 0 && Date.now() < end) {
+      if (this.loop === null) this.loop = this.run().finally(() => (this.loop = null));
+      await within(this.loop, Math.min(100, end - Date.now()));
+    }
+    return this.backlog.length === 0;
+  }
+
+  async close(ms: number): Promise<SinkStats> {
+    const end = Date.now() + ms;
+    await this.flush(ms);
+    this.closing = true;
+    this.pause.wake();
+    // A send under way may still be acknowledged: give it what is left of the time.
+    if (this.loop !== null) await within(this.loop, end - Date.now());
+    const left = this.backlog.clear();
+    this.failed += left;
+    // disconnect waits for requests in flight; a broker that never answers must not hold the exit.
+    await within(this.producer.disconnect(), Math.max(500, end - Date.now()));
+    return this.stats();
+  }
+
+  private async run(): Promise<void> {
+    while (this.backlog.length > 0 && !this.closing) {
+      try {
+        if (!this.connected) {
+          await this.producer.connect();
+          this.connected = true;
+          if (this.failures > 0) this.opts.log.info({ sink: this.name }, `${this.name}: brokers reachable again, sending ${this.backlog.length} waiting record(s)`);
+          this.failures = 0;
+        }
+        const batch = this.backlog.peek(this.retrySize > 0 ? this.retrySize : MAX_BATCH);
+        this.retrySize = batch.length;
+        await this.producer.send({
+          topic: this.opts.topic,
+          acks: -1,
+          messages: batch.map((m) => ({ key: m.key, value: m.value, headers: { event: m.event, sensor: this.sensor } })),
+        });
+        this.backlog.drop(batch.length);
+        this.sent += batch.length;
+        this.retrySize = 0;
+        this.failures = 0;
+      } catch (e) {
+        this.lastError = (e as Error).message;
+        this.failures++;
+        if (this.failures === 1) {
+          this.opts.log.warn({ sink: this.name, brokers: this.opts.brokers, backlog: this.backlog.length, err: this.lastError }, `${this.name}: cannot send to ${this.opts.brokers.join(',')}: ${this.lastError}; records wait in the backlog and are retried`);
+        }
+        // connect() again is cheap when kafkajs is still connected, and keeps the producer id (initialised once).
+        this.connected = false;
+        if (this.closing) break;
+        await this.pause.sleep(Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(this.failures - 1, 5)));
+      }
+    }
+  }
+}
