@@ -13,7 +13,7 @@ import { committedFrames, corrupted, truncations } from '../support/frames';
 
 const FIELDS = [
   'ipVersion', 'src0', 'src1', 'src2', 'src3', 'dst0', 'dst1', 'dst2', 'dst3', 'protocol', 'srcPort', 'dstPort', 'tcpFlags', 'seq', 'ack',
-  'payloadOffset', 'payloadLength', 'ipLength', 'laterFragment', 'tunnelDepth', 'vlanId',
+  'payloadOffset', 'payloadLength', 'ipLength', 'fragment', 'laterFragment', 'tunnelDepth', 'vlanId',
 ] as const;
 
 const fast = new Packet();

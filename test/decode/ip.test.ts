@@ -16,21 +16,35 @@ describe('IPv4', () => {
     expectPacket(decode(ether(p)), { version: 4, src: A, dst: B, protocol: 6, srcPort: 3333, dstPort: 50000, flags: 0x18, seq: 5, ack: 6, payload: '{"result":true}', ipLength: p.length });
   });
 
-  test('first fragment (offset 0, MF) is decoded normally, payload limited to the fragment', () => {
+  test('first fragment (offset 0, MF): protocol set, no ports, payload is the fragment data, fragment fields set', () => {
     const seg = udp(A, B, 4000, 4001, Buffer.alloc(100, 0x41));
     const first = ipv4(A, B, 17, seg.subarray(0, 48), { moreFragments: true, id: 77 });
-    expectPacket(decode(ether(first)), { version: 4, src: A, dst: B, protocol: 17, srcPort: 4000, dstPort: 4001, payload: Buffer.alloc(40, 0x41), ipLength: first.length });
+    const d = decode(ether(first));
+    // Its transport header is only part of a datagram: src/flow/defrag.ts decodes the whole one.
+    expectPacket(d, { version: 4, src: A, dst: B, protocol: 17, fragment: true, payload: seg.subarray(0, 48), ipLength: first.length });
+    expect([d.pkt.fragId, d.pkt.fragOffset, d.pkt.fragMore, d.pkt.ipOffset - d.frame.offset, d.pkt.ipHeaderLength]).toEqual([77, 0, true, 14, 20]);
+    expect(d.stats.fragments).toBe(1);
+    expect(d.stats.laterFragments).toBe(0);
   });
 
-  test('later fragments: protocol set, no ports, no payload', () => {
+  test('later fragments: protocol set, no ports, payload is the fragment data', () => {
     const seg = udp(A, B, 4000, 4001, Buffer.alloc(100, 0x41));
     for (const more of [true, false]) {
       const later = ipv4(A, B, 17, seg.subarray(48), { fragmentOffset: 48, moreFragments: more, id: 77 });
       const d = decode(ether(later));
-      expectPacket(d, { version: 4, src: A, dst: B, protocol: 17, laterFragment: true, payload: '', ipLength: later.length });
+      expectPacket(d, { version: 4, src: A, dst: B, protocol: 17, laterFragment: true, payload: seg.subarray(48), ipLength: later.length });
+      expect([d.pkt.fragId, d.pkt.fragOffset, d.pkt.fragMore]).toEqual([77, 48, more]);
       expect(d.stats.laterFragments).toBe(1);
+      expect(d.stats.fragments).toBe(1);
       expect(d.stats.ok).toBe(1);
     }
+  });
+
+  test('DF alone is no fragment', () => {
+    const seg = tcp(A, B, 1, 2, 'whole', { flags: 'PA' });
+    const p = ipv4(A, B, 6, seg);
+    expect(p.readUInt16BE(6)).toBe(0x4000);
+    expectPacket(decode(ether(p)), { version: 4, src: A, dst: B, protocol: 6, srcPort: 1, dstPort: 2, flags: 0x18, seq: 1000, payload: 'whole', ipLength: p.length });
   });
 
   test('another protocol: protocol set, ports 0, payload is the IP payload', () => {
@@ -122,14 +136,22 @@ describe('IPv6 extension headers', () => {
     expectPacket(decode(ether(p2)), tcpExpect(p2.length));
   });
 
-  test('first fragment is decoded; later fragments are flagged', () => {
+  test('first and later fragments end the walk at the fragment header, payload the fragment data', () => {
     const s = seg();
-    const first = ipv6Raw(A6, B6, 44, Buffer.concat([fragHeader(6, 0, true), s]));
-    expectPacket(decode(ether(first)), tcpExpect(first.length));
+    const first = ipv6Raw(A6, B6, 44, Buffer.concat([fragHeader(6, 0, true, 0x1234567), s]));
+    const d1 = decode(ether(first));
+    expectPacket(d1, { version: 6, src: A6, dst: B6, protocol: 6, fragment: true, payload: s, ipLength: first.length });
+    expect([d1.pkt.fragId, d1.pkt.fragOffset, d1.pkt.fragMore, d1.pkt.ipOffset - d1.frame.offset, d1.pkt.ipHeaderLength]).toEqual([0x1234567, 0, true, 14, 40]);
     const later = ipv6Raw(A6, B6, 0, Buffer.concat([extHeader(44), fragHeader(6, 1448, false), Buffer.alloc(30, 9)]));
     const d = decode(ether(later));
-    expectPacket(d, { version: 6, src: A6, dst: B6, protocol: 6, laterFragment: true, payload: '', ipLength: later.length });
+    expectPacket(d, { version: 6, src: A6, dst: B6, protocol: 6, laterFragment: true, payload: Buffer.alloc(30, 9), ipLength: later.length });
+    expect([d.pkt.fragOffset, d.pkt.fragMore]).toEqual([1448, false]);
     expect(d.stats.laterFragments).toBe(1);
+  });
+
+  test('an atomic fragment (offset 0, no more fragments) is the whole datagram', () => {
+    const p = ipv6Raw(A6, B6, 44, Buffer.concat([fragHeader(6, 0, false), seg()]));
+    expectPacket(decode(ether(p)), tcpExpect(p.length));
   });
 
   test('ESP and No Next Header end the walk', () => {

@@ -54,7 +54,8 @@ function check(data: Buffer, offset: number, capLength: number, linkType: number
     pkt.srcPort < 0 || pkt.srcPort > 0xffff || pkt.dstPort < 0 || pkt.dstPort > 0xffff ||
     !(pkt.seq >= 0 && pkt.seq <= 0xffffffff) || !(pkt.ack >= 0 && pkt.ack <= 0xffffffff) ||
     pkt.tunnelDepth > MAX_TUNNEL_DEPTH ||
-    (pkt.laterFragment && (pkt.payloadLength !== 0 || pkt.srcPort !== 0)) ||
+    (pkt.fragment && (pkt.srcPort !== 0 || pkt.dstPort !== 0 || pkt.tcpFlags !== 0)) ||
+    (pkt.laterFragment && !pkt.fragment) ||
     pkt.vlanId < -1 || pkt.vlanId > 4095 ||
     pkt.data !== data;
   if (bad) {

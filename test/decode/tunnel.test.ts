@@ -74,7 +74,12 @@ describe('GRE', () => {
 
   test('a later fragment of the outer packet is not peeled', () => {
     const outer = ipv4(SW, COL, 47, Buffer.alloc(40, 3), { fragmentOffset: 1480 });
-    expectPacket(decode(ether(outer)), { version: 4, src: SW, dst: COL, protocol: 47, laterFragment: true, payload: '', ipLength: outer.length });
+    expectPacket(decode(ether(outer)), { version: 4, src: SW, dst: COL, protocol: 47, laterFragment: true, payload: Buffer.alloc(40, 3), ipLength: outer.length });
+  });
+
+  test('nor is the first fragment of the outer packet: its inner packet is only part there', () => {
+    const outer = ipv4(SW, COL, 47, gre(inner4, 0x0800), { moreFragments: true });
+    expectPacket(decode(ether(outer)), { version: 4, src: SW, dst: COL, protocol: 47, fragment: true, payload: gre(inner4, 0x0800), ipLength: outer.length });
   });
 });
 

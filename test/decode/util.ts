@@ -78,6 +78,8 @@ export interface Expected {
   vlanId?: number;
   tunnelDepth?: number;
   laterFragment?: boolean;
+  /** Any fragment, first included (defaults to laterFragment). */
+  fragment?: boolean;
 }
 
 /** Asserts every field a test cares about, with the defaults a plain packet has. */
@@ -97,6 +99,7 @@ export function expectPacket(d: Decoded, e: Expected): void {
   expect(p.vlanId).toBe(e.vlanId ?? -1);
   expect(p.tunnelDepth).toBe(e.tunnelDepth ?? 0);
   expect(p.laterFragment).toBe(e.laterFragment ?? false);
+  expect(p.fragment).toBe(e.fragment ?? e.laterFragment ?? false);
   expect(p.data).toBe(d.frame.data);
   if (e.payload !== undefined) {
     const want = typeof e.payload === 'string' ? Buffer.from(e.payload) : e.payload;
