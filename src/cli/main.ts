@@ -184,6 +184,8 @@ export async function main(argv: string[]): Promise<number> {
         .demandCommand(1, 'name a signatures subcommand: check'),
     )
     .demandCommand(1, 'name a command: scan, live, interfaces, signatures')
+    // yargs answers the shell's --get-yargs-completions calls itself, before any command runs.
+    .completion('completion', 'print a bash/zsh completion script (poolwatch completion >> ~/.bashrc)')
     .strict()
     .help()
     .alias('help', 'h')
