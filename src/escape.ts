@@ -23,6 +23,8 @@
 const UNSAFE_SET = '\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Cs}\\p{Default_Ignorable_Code_Point}\\u2800';
 const UNSAFE = new RegExp(`[${UNSAFE_SET}]`, 'u');
 const UNSAFE_ALL = new RegExp(`[${UNSAFE_SET}]`, 'gu');
+/** Most values are printable ASCII: this plain class answers them faster than the Unicode one. */
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
 
 function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');
@@ -38,12 +40,12 @@ function escapeChar(ch: string): string {
 
 /** True when `text` holds a character that `forTerminal` would escape. */
 export function hasUnsafe(text: string): boolean {
-  return UNSAFE.test(text);
+  return NOT_PRINTABLE_ASCII.test(text) && UNSAFE.test(text);
 }
 
 /** `text` with every control, bidi and invisible formatting character shown escaped; the same string when there is none. */
 export function forTerminal(text: string): string {
-  return UNSAFE.test(text) ? text.replace(UNSAFE_ALL, escapeChar) : text;
+  return hasUnsafe(text) ? text.replace(UNSAFE_ALL, escapeChar) : text;
 }
 
 const SURROGATE_PAIR = /[\ud800-\udbff][\udc00-\udfff]/g;
@@ -63,7 +65,7 @@ function codePointsFrom(text: string, from: number): number {
  * rest, so a 50 MB value gives a short excerpt quickly.
  */
 export function shortened(text: string, max: number): string {
-  if (text.length <= max && !UNSAFE.test(text)) return text;
+  if (text.length <= max && !hasUnsafe(text)) return text;
   let shown = '';
   let used = 0;
   let i = 0;
@@ -119,6 +121,8 @@ export function csvCell(text: string): string {
 const JSON_UNSAFE_SET = '\\u007f-\\u009f\\p{Cf}\\p{Zl}\\p{Zp}\\p{Default_Ignorable_Code_Point}\\u2800';
 const JSON_UNSAFE = new RegExp(`[${JSON_UNSAFE_SET}]`, 'u');
 const JSON_UNSAFE_ALL = new RegExp(`[${JSON_UNSAFE_SET}]`, 'gu');
+/** JSON.stringify's output is mostly ASCII (it escapes C0 itself): a plain class answers that first. */
+const NOT_ASCII = /[^\x00-\x7e]/;
 
 function jsonEscapeChar(ch: string): string {
   let s = '';
@@ -134,5 +138,5 @@ function jsonEscapeChar(ch: string): string {
  */
 export function safeJson(value: unknown, space?: number): string {
   const json = JSON.stringify(value, null, space);
-  return JSON_UNSAFE.test(json) ? json.replace(JSON_UNSAFE_ALL, jsonEscapeChar) : json;
+  return NOT_ASCII.test(json) && JSON_UNSAFE.test(json) ? json.replace(JSON_UNSAFE_ALL, jsonEscapeChar) : json;
 }
