@@ -1,4 +1,5 @@
 import { escapedText, latin1 } from '../../src/detect/text';
+import { forTerminal } from '../../src/escape';
 
 /** The one-character-at-a-time definitions the fast paths must equal. */
 function latin1ByChar(b: Uint8Array, from: number, to: number): string {
@@ -53,5 +54,13 @@ describe('escapedText', () => {
 
   it('escapes a space, a backslash and control bytes inside an otherwise printable name', () => {
     expect(escapedText(Buffer.from('a b\\c\nD'), 0, 7, true)).toBe('a\\032b\\092c\\010d');
+  });
+
+  it('gives names a terminal can show as they are: forTerminal changes nothing, for any byte value', () => {
+    const all = new Uint8Array(256).map((_, i) => i);
+    for (const lower of [false, true]) {
+      const text = escapedText(all, 0, 256, lower);
+      expect(forTerminal(text)).toBe(text);
+    }
   });
 });
