@@ -10,8 +10,9 @@
  * a time (the same batch again after a failure, so the broker's sequence check
  * holds), backing off while the brokers are away. Capture never waits on it.
  */
+import { connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
-import type { Kafka, Producer, logCreator } from 'kafkajs';
+import type { ISocketFactory, Kafka, Producer, logCreator } from 'kafkajs';
 import { Backlog, DEFAULT_BACKLOG, Pause, within, type FindingSink, type SinkLog, type SinkMessage, type SinkStats } from './sink';
 
 export interface KafkaSinkOptions {
@@ -71,6 +72,9 @@ export class KafkaSink implements FindingSink {
   private retrySize = 0;
   private failures = 0;
   private refusedLogged = false;
+  /** Every socket kafkajs opened and has not closed: destroyed at close when a broker never answers. */
+  private readonly sockets = new Set<Socket>();
+  private shut = false;
 
   constructor(private readonly opts: KafkaSinkOptions) {
     this.name = `kafka:${opts.topic}`;
@@ -81,7 +85,22 @@ export class KafkaSink implements FindingSink {
     const log = opts.log;
     // kafkajs logs each retry at error level; they are expected while a broker is away, and counted here instead.
     const toPino: logCreator = () => (entry) => log.debug({ kafka: entry.namespace, ...entry.log }, `kafkajs: ${entry.log.message}`);
+    // kafkajs's own factory (plaintext), but keeping each socket: its disconnect waits for answers
+    // that a hung broker never sends, and a socket left open would hold the process after close.
+    const socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
+      const socket = connect({ host, port }, onConnect);
+      socket.setKeepAlive(true, 60_000);
+      // After close, kafkajs's own retries still run for a while: their connections end at once.
+      if (this.shut) {
+        socket.destroy(new Error('the sink is closed'));
+        return socket;
+      }
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      return socket;
+    };
     this.kafka = new Kafka({
+      socketFactory,
       clientId: opts.clientId ?? 'poolwatch',
       brokers: opts.brokers,
       connectionTimeout: opts.connectionTimeoutMs ?? 3_000,
@@ -138,8 +157,13 @@ export class KafkaSink implements FindingSink {
     if (this.loop !== null) await within(this.loop, end - Date.now());
     const left = this.backlog.clear();
     this.failed += left;
+    if (left > 0 && this.lastError === null) this.lastError = `no answer from ${this.opts.brokers.join(',')} within ${ms} ms`;
     // disconnect waits for requests in flight; a broker that never answers must not hold the exit.
     await within(this.producer.disconnect(), Math.max(500, end - Date.now()));
+    this.shut = true;
+    // With an error, so kafkajs fails its waiting requests now and clears their timers (a plain destroy leaves them to time out).
+    for (const s of this.sockets) s.destroy(new Error('the sink is closed'));
+    this.sockets.clear();
     return this.stats();
   }
 
