@@ -39,6 +39,13 @@ export const DEFAULT_ANALYZER_OPTIONS: Omit<AnalyzerOptions, 'onFinding'> = {
   maxLineBytes: DEFAULT_MAX_LINE_BYTES,
 };
 
+/** Summary lines for warnings about the traffic (file, offset, message), and how many were left out. */
+export function warningLines(warnings: CaptureWarning[], omitted: number): string[] {
+  const lines = warnings.map((w) => `${w.file}: offset ${w.offset}: ${w.message}`);
+  if (omitted > 0) lines.push(`${omitted} more warnings about the traffic left out`);
+  return lines;
+}
+
 /**
  * The one pipeline behind `scan` and `live`: frames in, decoded in place,
  * put into flows, inspected while undecided, findings out. Everything on the
@@ -180,9 +187,7 @@ export class Analyzer implements FrameSink {
 
   /** The warnings as summary lines: file, offset, message. */
   warningLines(): string[] {
-    const lines = this.warnings.map((w) => `${w.file}: offset ${w.offset}: ${w.message}`);
-    if (this.warningsOmitted > 0) lines.push(`${this.warningsOmitted} more warnings of this kind left out`);
-    return lines;
+    return warningLines(this.warnings, this.warningsOmitted);
   }
 
   /** End of input: every flow still open is ended and counted in. */

@@ -32,6 +32,7 @@ import {
   tlsRecords,
   type DnsRecordSpec,
 } from '../../test/support/craft-protocols';
+import { fragmentFrames, type Piece } from '../../test/support/fragments';
 
 /** 2026-02-02 10:00:00 UTC; capture N starts N minutes later. */
 const T0 = Date.UTC(2026, 1, 2, 10, 0, 0);
@@ -950,6 +951,7 @@ export const CAPTURES: ReadonlyArray<readonly [string, () => Buffer]> = [
   ['neg-node-p2p.pcap', negNodeP2p],
   ['neg-ssh.pcap', negSsh],
   ['neg-shared-cdn.pcap', negSharedCdn],
+  ['fragmented-xmrig.pcap', () => fragmentedXmrig()],
 ];
 
 /** Writes every capture into `dir` (default: pcaps/detect in the package). */
@@ -962,3 +964,33 @@ export function writeAll(dir = join(packageRoot(), 'pcaps', 'detect')): string[]
 }
 
 if (require.main === module) writeAll(process.argv[2]);
+
+// ---------------------------------------------------------------- IP fragments (issue #13)
+
+/**
+ * The XMRig session of cryptonote-xmrig.pcap on addresses of its own, with
+ * every IPv4 packet carrying more than 128 data bytes sent as fragments of
+ * 128 (a path MTU that small, or an evasion): the login's in reverse order
+ * with one piece sent twice (equal bytes), the rest in order. Each fragment
+ * keeps its packet's time, so `fragmentedXmrig(false)`, the same session
+ * unfragmented (not written), must give the same finding field for field.
+ */
+export function fragmentedXmrig(fragment = true): Buffer {
+  const c = conv('10.20.60.10', '198.51.100.60', 51060, 3333);
+  c.handshake();
+  c.client(XMRIG_LOGIN(1, 'frag-rig-60'));
+  c.server(XMR_JOB(1, '6f0e1d2c', 'f60-1', 601));
+  c.client(XMR_SUBMIT(2, '6f0e1d2c', 'f60-1', 602));
+  c.server(XMR_OK(2));
+  c.server(XMR_PUSH('f60-2', 603));
+  c.client(XMR_SUBMIT(3, '6f0e1d2c', 'f60-2', 604));
+  c.server(XMR_OK(3));
+  const frames = timed(60, c.close().frames);
+  let n = 0;
+  const order = (pieces: Piece[]): Piece[] => {
+    if (n++ > 0) return pieces;
+    const reversed = [...pieces].reverse();
+    return [...reversed, reversed[1]];
+  };
+  return writePcap(toRecords(fragment ? fragmentFrames(frames, 128, order, 0x6000) : frames), { linkType: 1 });
+}

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import type { AnalyzerOptions } from '../analyzer';
+import { warningLines, type AnalyzerOptions } from '../analyzer';
 import type { CaptureWarning } from '../capture/frame';
 import { loadSignatures } from '../detect/signatures';
 import { Aggregator, type AggregatorState } from '../report/aggregate';
@@ -27,8 +27,12 @@ export interface AnalysisResult {
   flows: number;
   /** Frames the thread decoded and analyzed. */
   analyzed: number;
-  /** Analyzer.warningLines(): said by shard 0 only, since every shard reassembles every fragment. */
-  warnings: string[];
+  /**
+   * The analyzer's warnings, by the index of the frame that caused each (the decoding thread
+   * knows which input that was). Shard 0's only: every shard reassembles every fragment.
+   */
+  warnings: Array<{ frame: number; offset: number; message: string }>;
+  warningsOmitted: number;
 }
 
 export interface ThreadedScan {
@@ -99,7 +103,10 @@ export async function scanThreaded(
     bytes: triage.bytes,
     flows: results.reduce((n, r) => n + r.flows, 0),
     analyzed: results.reduce((n, r) => n + r.analyzed, 0),
-    warnings: results.flatMap((r) => r.warnings),
+    warnings: warningLines(
+      results.flatMap((r) => r.warnings.map((w) => ({ file: triage.sourceOf(w.frame), offset: w.offset, message: w.message }))),
+      results.reduce((n, r) => n + r.warningsOmitted, 0),
+    ),
   };
 }
 

@@ -51,6 +51,10 @@ export class Triage implements FrameSink {
   private readonly key = new TcpFrameKey();
   private readonly writers: WordRingWriter[];
   private readonly poolSuffixes: IntSet;
+  private lastSource: string | null = null;
+  /** Index of the first frame of each input seen, and its name. */
+  private readonly sourceStarts: number[] = [];
+  private readonly sourceNames: string[] = [];
 
   constructor(rings: WordRingBuffers[], sigs: Signatures) {
     this.writers = rings.map((r) => new WordRingWriter(r));
@@ -58,6 +62,8 @@ export class Triage implements FrameSink {
   }
 
   frame(frame: Frame): void {
+    // Inputs are read one after another: a source differs from the last only at an input's first frame.
+    if (frame.source !== this.lastSource) this.newSource(frame.source);
     this.packets++;
     this.bytes += frame.origLength;
     const p = this.pkt;
@@ -97,6 +103,19 @@ export class Triage implements FrameSink {
       words[at + 3] = frame.capLength;
       w.commit();
     }
+  }
+
+  /** The input the frame of this index (counting from 0, every frame) came from. */
+  sourceOf(index: number): string {
+    let i = 0;
+    while (i + 1 < this.sourceStarts.length && this.sourceStarts[i + 1] <= index) i++;
+    return this.sourceNames[i] ?? '';
+  }
+
+  private newSource(source: string): void {
+    this.lastSource = source;
+    this.sourceStarts.push(this.packets);
+    this.sourceNames.push(source);
   }
 
   /** Wakes analysis threads asleep on their verdicts: this thread is about to wait for them. */

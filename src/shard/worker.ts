@@ -19,6 +19,10 @@ const TWO_32 = 2 ** 32;
 
 class Follower implements FrameSink {
   analyzed = 0;
+  /** Frames seen, all of them: the decoding thread counts the same to name each one's input. */
+  seen = 0;
+  /** For each of the analyzer's warnings, the index of the frame that caused it (this thread's parser has no file names). */
+  readonly warningFrames: number[] = [];
 
   constructor(
     private readonly analyzer: Analyzer,
@@ -28,6 +32,7 @@ class Follower implements FrameSink {
   ) {}
 
   frame(frame: Frame): void {
+    this.seen++;
     const v = this.verdicts;
     const at = v.next();
     const w = v.words;
@@ -40,7 +45,9 @@ class Follower implements FrameSink {
       if ((kind & SYN_FLAG) === 0 && this.analyzer.isRuledOut(hash, w[at + 2])) return;
     }
     this.analyzed++;
+    const warned = this.analyzer.warnings.length;
     this.analyzer.frame(frame);
+    if (this.analyzer.warnings.length !== warned) this.warningFrames.push(this.seen - 1);
   }
 }
 
@@ -70,7 +77,8 @@ function work(job: AnalysisJob, jobs: WordRingReader, verdicts: WordRingReader, 
     parser.parse(buf, pos, w[at + JOB_END], (w[at + JOB_BASE_LO] >>> 0) + (w[at + JOB_BASE_HI] >>> 0) * TWO_32);
   }
   analyzer.finish();
-  return { state: analyzer.report.state(), flows: analyzer.flowsSeen, analyzed: follower.analyzed, warnings: analyzer.warningLines() };
+  const warnings = analyzer.warnings.map((w, i) => ({ frame: follower.warningFrames[i], offset: w.offset, message: w.message }));
+  return { state: analyzer.report.state(), flows: analyzer.flowsSeen, analyzed: follower.analyzed, warnings, warningsOmitted: analyzer.warningsOmitted };
 }
 
 if (parentPort !== null) {
