@@ -353,6 +353,8 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
       engine: engine.kind,
       interfaces: result.interfaces,
       workers: result.workers,
+      // Every thread of this process: capture threads, the main thread, V8's.
+      cpuMs: { user: Math.round(process.cpuUsage().user / 1000), system: Math.round(process.cpuUsage().system / 1000) },
       ...counters(result),
       stoppedBy: why.signal ?? 'error',
     };

@@ -50,6 +50,8 @@ export interface AfPacketAddon {
   error(ring: Ring): { code: string; message: string } | null;
   stats(ring: Ring): RingStats;
   close(ring: Ring): void;
+  /** CPU time of the calling thread alone. */
+  cpu(): { userMs: number; systemMs: number };
 }
 
 export function addonPath(): string {

@@ -141,7 +141,7 @@ function openAll(addon: AfPacketAddon, job: CaptureJob, analyzer: Analyzer): Soc
 }
 
 function report(job: CaptureJob, addon: AfPacketAddon, sockets: Socket[], analyzer: Analyzer): WorkerReport {
-  const cpu = process.cpuUsage();
+  const cpu = addon.cpu();
   return {
     worker: job.worker,
     rings: sockets.map((s) => {
@@ -150,8 +150,8 @@ function report(job: CaptureJob, addon: AfPacketAddon, sockets: Socket[], analyz
     }),
     flows: analyzer.flowCount,
     flowsSeen: analyzer.flowsSeen,
-    cpuUserMs: cpu.user / 1000,
-    cpuSystemMs: cpu.system / 1000,
+    cpuUserMs: cpu.userMs,
+    cpuSystemMs: cpu.systemMs,
   };
 }
 
@@ -256,7 +256,8 @@ function run(job: CaptureJob): void {
   analyzer.finish();
   const state = analyzer.report.state();
   for (const s of sockets) addon.close(s.opened.ring);
-  post({ type: 'done', report: { ...last, cpuUserMs: process.cpuUsage().user / 1000, cpuSystemMs: process.cpuUsage().system / 1000 }, state });
+  const cpu = addon.cpu();
+  post({ type: 'done', report: { ...last, cpuUserMs: cpu.userMs, cpuSystemMs: cpu.systemMs }, state });
 }
 
 if (parentPort !== null && workerData !== null && (workerData as { kind?: string }).kind === 'afpacket-capture') {
