@@ -13,7 +13,7 @@ import { TYPE_CNAME, addressesByName, mayNameSuffix, nameSuffixHash, parseDns, t
 import { DomainTies } from './domain-ties';
 import { Evidence, LEVEL_LOW, LEVEL_MEDIUM, type Direction } from './evidence';
 import { HttpMiningSession } from './http-mining';
-import { FlowInspector } from './inspector';
+import { FlowInspector, Overtime } from './inspector';
 import { JsonRpcSession } from './jsonrpc/session';
 import type { Signatures } from './signatures';
 
@@ -102,6 +102,8 @@ export class DetectionEngine {
   private now = 0;
   private readonly poolSuffixes: IntSet;
   private readonly maxLine: number;
+  /** Flows read past the inspect budget at once (inspector.ts). */
+  private readonly overtime: Overtime;
 
   constructor(
     private readonly sigs: Signatures,
@@ -110,6 +112,7 @@ export class DetectionEngine {
   ) {
     this.poolSuffixes = poolSuffixHashes(sigs);
     this.maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.overtime = new Overtime(this.maxLine);
   }
 
   /** A new flow: a connection to an address a DNS answer gave for a pool domain is flagged from its first packet. */
@@ -164,7 +167,7 @@ export class DetectionEngine {
     }
     let insp = flow.inspector;
     if (insp === null) {
-      insp = new FlowInspector(this.classifiers(flow, dir, p), flow.evidence, this.opts.inspectBytes);
+      insp = new FlowInspector(this.classifiers(flow, dir, p), flow.evidence, this.opts.inspectBytes, this.overtime);
       flow.inspector = insp;
       flow.evidence = insp.evidence;
       if (flow.isn0 !== -1) insp.streams[0].syn(flow.isn0);
@@ -208,7 +211,7 @@ export class DetectionEngine {
     const notes = insp.evidence.notes.length;
     insp.streams[0].flush(insp);
     insp.streams[1].flush(insp);
-    insp.done = true;
+    insp.close();
     this.settle(flow, insp, before, notes);
   }
 

@@ -7,6 +7,28 @@ import { Evidence, LEVEL_LOW, type Direction } from './evidence';
 const MINING_BYTES_CAP = 64 * 1024 * 1024;
 
 /**
+ * Line buffers all flows read past their budget may hold together at most
+ * (each holds up to two lines of the cap): what a flood of flows that each
+ * keep a line open can cost, on top of what today's budget allows.
+ */
+export const OVERTIME_BYTES = 128 * 1024 * 1024;
+
+/**
+ * How many flows may be read past their inspect budget at once, shared by one
+ * engine's inspectors. A flow asks for a place when its budget is spent with a
+ * line still open and gives it back once decided; with none free it is
+ * decided at its budget, as before there was a line cap.
+ */
+export class Overtime {
+  held = 0;
+  readonly max: number;
+
+  constructor(maxLineBytes: number) {
+    this.max = Math.max(16, Math.floor(OVERTIME_BYTES / (2 * maxLineBytes)));
+  }
+}
+
+/**
  * Detection state of one TCP flow while it is inspected: the two stream
  * directions put back in order and the classifiers still in the running.
  * It exists only for flows that carried payload and are not yet decided, or
@@ -33,8 +55,15 @@ export class FlowInspector implements StreamConsumer {
   private live: StreamClassifier[] = [];
   /** Per classifier: bit 0 set when direction 0 was ruled out, bit 1 for direction 1. */
   private ruledOut = new Uint8Array(0);
+  /** Holds a place in `overtime`: read past the budget for an open line. */
+  private overtimeHeld = false;
 
-  constructor(classifiers: StreamClassifier[], evidence: Evidence | null, private readonly budget: number) {
+  constructor(
+    classifiers: StreamClassifier[],
+    evidence: Evidence | null,
+    private readonly budget: number,
+    private readonly overtime: Overtime,
+  ) {
     this.live = classifiers;
     // A typed array, one kind of object whatever its length: an array from map() and one from a
     // literal have different element kinds, and the second one seen threw the optimized code away.
@@ -67,12 +96,27 @@ export class FlowInspector implements StreamConsumer {
     for (const c of this.live) c.gap(dir);
   }
 
+  /** The engine ends inspection (flow over, or nothing left to read). */
+  close(): void {
+    this.done = true;
+    this.release();
+  }
+
+  private release(): void {
+    if (this.overtimeHeld) {
+      this.overtimeHeld = false;
+      this.overtime.held--;
+    }
+  }
+
   private settle(): void {
     let anyLive = false;
     for (let i = 0; i < this.live.length; i++) if (this.ruledOut[i] !== 3) anyLive = true;
     const seen = this.seen0 + this.seen1;
     if (!anyLive) this.done = true;
     else if (this.matched ? seen > MINING_BYTES_CAP : this.spent(0, this.seen0) || this.spent(1, this.seen1)) this.done = true;
+    // Decided either way: the place is free for another flow.
+    if (this.overtimeHeld && (this.done || this.matched)) this.release();
   }
 
   /**
@@ -85,8 +129,18 @@ export class FlowInspector implements StreamConsumer {
     const bit = dir === 0 ? 1 : 2;
     for (let i = 0; i < this.live.length; i++) {
       const c = this.live[i];
-      if ((this.ruledOut[i] & bit) === 0 && c.open !== undefined && c.open(dir)) return false;
+      if ((this.ruledOut[i] & bit) === 0 && c.open !== undefined && c.open(dir)) return !this.takeOvertime();
     }
+    return true;
+  }
+
+  /** False when every place for reading past the budget is taken. */
+  private takeOvertime(): boolean {
+    if (this.overtimeHeld) return true;
+    const o = this.overtime;
+    if (o.held >= o.max) return false;
+    o.held++;
+    this.overtimeHeld = true;
     return true;
   }
 }

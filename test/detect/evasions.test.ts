@@ -116,3 +116,25 @@ describe('ordinary flows are ruled out at the budget as before', () => {
     expect(analyze([rpc, text])).toHaveLength(0);
   });
 });
+
+describe('flows read past the budget at once are bounded', () => {
+  test('with every place taken, one more open line is decided at the budget; a freed place serves the next flow', () => {
+    // 4 MiB lines: OVERTIME_BYTES / (2 * 4 MiB) = 16 places, the least there are.
+    const options = { maxLineBytes: 4 * 1024 * 1024 };
+    const text = paddedJson(LOGIN, 20000) + '\n';
+    const flows: Conversation[] = [];
+    for (let i = 0; i < 17; i++) flows.push(conn().client(text.slice(0, 10000)));
+    for (const c of flows) c.client(text.slice(10000));
+    // Interleave: every flow's first half (past the 8 KiB budget, line open), then every second half.
+    const firstHalves = flows.map((c) => ({ frames: c.frames.slice(0, -7) }));
+    const rest = flows.map((c) => ({ frames: c.frames.slice(-7) }));
+    expect(flows[0].frames).toHaveLength(3 + 7 + 7);
+    const mixed = [...firstHalves, ...rest];
+    // One finding per (host, pool, port): its flows are the connections that showed the login.
+    const flowsFound = (f: ReturnType<typeof analyze>): number => f.reduce((n, x) => n + x.flows, 0);
+    expect(flowsFound(analyze(mixed, options))).toBe(16);
+    // Those 16 were decided (found), so their places are free again for flows that come later.
+    const later = conn().client(text);
+    expect(flowsFound(analyze([...mixed, later], options))).toBe(17);
+  });
+});

@@ -47,7 +47,7 @@ export function frameOf(t: Timed): Frame {
 const sigs = loadSignatures();
 
 /** Every frame of the conversations through one analyzer; its findings. */
-export function analyze(conversations: Conversation[], options: Partial<AnalyzerOptions> = {}, before: Timed[] = []): Finding[] {
+export function analyze(conversations: Array<Pick<Conversation, 'frames'>>, options: Partial<AnalyzerOptions> = {}, before: Timed[] = []): Finding[] {
   const a = new Analyzer(sigs, { ...DEFAULT_ANALYZER_OPTIONS, ...options });
   for (const t of before) a.frame(frameOf(t));
   for (const c of conversations) for (const t of c.frames) a.frame(frameOf(t));
