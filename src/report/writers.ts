@@ -55,6 +55,15 @@ export function renderCsv(findings: Finding[]): string {
 /** A terminal line longer than this puts login, worker and coin on lines of their own instead of cutting them. */
 const WHO_WIDTH = 100;
 
+/** Pushes the parts as one line when it fits WHO_WIDTH (or is a single part, never cut); false when it would not fit. */
+function pushWho(out: string[], parts: string[]): boolean {
+  if (parts.length === 0) return true;
+  const line = `       ${parts.join(', ')}`;
+  if (parts.length > 1 && line.length > WHO_WIDTH) return false;
+  out.push(line);
+  return true;
+}
+
 function humanBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
@@ -88,13 +97,15 @@ export function renderTable(findings: Finding[], summary: Summary, nodes: NodeCo
     const where = f.pool === null ? '(no connection seen)' : `${t(f.pool)}${f.poolPort !== null ? ':' + f.poolPort : ''}`;
     out.push(`${f.confidence.toUpperCase().padEnd(6)} ${t(f.host)} -> ${where}  ${t(f.protocol)}${f.domain ? '  ' + shortened(f.domain, 100) : ''}${f.poolName ? ' (' + shortened(f.poolName, 60) + ')' : ''}`);
     out.push(`       seen ${t(f.firstSeen)} .. ${t(f.lastSeen)}, ${f.flows} flow(s), ${f.packets} packets, ${humanBytes(f.bytes)}`);
-    const who: string[] = [];
-    if (f.login) who.push(`login ${t(f.login)}`);
-    if (f.worker) who.push(`worker ${t(f.worker)}`);
-    if (f.coin) who.push(`coin ${t(f.coin)}`);
-    const whoLine = `       ${who.join(', ')}`;
-    if (who.length && whoLine.length <= WHO_WIDTH) out.push(whoLine);
-    else for (const w of who) out.push(`       ${w}`);
+    const login = f.login ? `login ${t(f.login)}` : null;
+    const rest: string[] = [];
+    if (f.worker) rest.push(`worker ${t(f.worker)}`);
+    if (f.coin) rest.push(`coin ${t(f.coin)}`);
+    if (!pushWho(out, login === null ? rest : [login, ...rest])) {
+      // Too wide for one line: the login gets its own, worker and coin share the next when they fit.
+      if (login !== null) pushWho(out, [login]);
+      if (!pushWho(out, rest)) for (const w of rest) pushWho(out, [w]);
+    }
     const sw: string[] = [];
     if (f.agent) sw.push(`agent ${shortened(f.agent, 70)}`);
     if (f.algorithms.length) sw.push(`algo ${shortened(f.algorithms.join(','), 40)}`);

@@ -153,6 +153,8 @@ describe('table', () => {
     const f = byHostSync();
     const table = renderTable([{ ...f, login: 'wallet1', worker: 'rig1', coin: 'xmr' }], emptySummary(1));
     expect(table).toContain('\n       login wallet1, worker rig1, coin xmr\n');
+    const long = renderTable([{ ...f, login: WALLET, worker: 'rig1', coin: 'XMR' }], emptySummary(1));
+    expect(long).toContain(`\n       login ${WALLET}\n       worker rig1, coin XMR\n`);
   });
 
   test('a value cut for width is marked with how much was cut', async () => {
