@@ -22,7 +22,7 @@ function userEnv(): NodeJS.ProcessEnv {
   delete env.INIT_CWD;
   // Under `npm test`, npm's own variables (the project's prefix among them) would steer the npm run here.
   for (const k of Object.keys(env)) if (/^npm_/i.test(k)) delete env[k];
-  return { ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+  return { ...env, SHELL: '/bin/bash', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
 }
 
 function run(cmd: string, args: string[], cwd: string, timeoutMs: number): SpawnSyncReturns<string> {
