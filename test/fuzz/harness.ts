@@ -39,6 +39,12 @@ export interface FuzzOptions {
   rssLimitMb?: number;
   /** Resident memory at which a child is killed mid-mutant. */
   killRssMb?: number;
+  /**
+   * A fresh child after this many mutants: freed Buffer memory mostly stays
+   * with the process (malloc keeps it), so over thousands of scans one child's
+   * peak RSS would measure the allocator, not the largest scan.
+   */
+  recycleEvery?: number;
   controls: ControlsMode;
   sabotage?: { index: number; kind: Sabotage };
   /** Called after each mutant (progress for long runs). */
@@ -64,7 +70,7 @@ export interface FuzzReport {
   restarts: number;
 }
 
-const DEFAULTS = { jobs: 1, timeoutMs: 5000, rssLimitMb: 200, killRssMb: 450 };
+const DEFAULTS = { jobs: 1, timeoutMs: 5000, rssLimitMb: 200, killRssMb: 450, recycleEvery: 500 };
 
 function firstLine(s: string): string {
   return s.split('\n').find((l) => l.trim().length > 0)?.trim() ?? '';
@@ -131,6 +137,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
 
   const lane = async (): Promise<void> => {
     let child = await newChild();
+    let served = 0;
     try {
       while (next < queue.length) {
         const index = queue[next++];
@@ -146,9 +153,10 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
           settleBad(index, a);
           fresh = true;
         }
-        if (fresh || !child.alive) {
+        if ((fresh || !child.alive || ++served >= opts.recycleEvery) && next < queue.length) {
           child.kill();
-          report.restarts++;
+          if (fresh) report.restarts++;
+          served = 0;
           child = await newChild();
         }
         opts.progress?.(report.mutants);

@@ -34,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   for (const f of r.failures) process.stdout.write(failureText(r, f) + '\n');
+  for (const s of r.slow) process.stdout.write(`slow: mutant ${s.index} passed the ${opts.timeoutMs} ms watchdog, then finished alone in ${s.ms} ms\n`);
   process.stdout.write(summaryLine(r) + '\n');
   return r.failures.some((f) => f.known === null) ? 1 : 0;
 }
