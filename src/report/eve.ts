@@ -7,9 +7,11 @@
  * goes) are documented in README "EVE output".
  */
 import { createHash } from 'node:crypto';
-import type { StreamEvent } from './stream';
 import { safeJson } from './escape';
 import type { Connection, Finding } from './finding';
+
+/** What a record says about its finding: live's `new` and `update` lines, and `final` (live's exit, or a scan). */
+export type EveEvent = 'new' | 'update' | 'final';
 
 /** Where the records come from, and what each says about its finding. */
 export interface EveContext {
@@ -18,7 +20,7 @@ export interface EveContext {
   /** live: the interface captured on (Suricata's in_iface). */
   in_iface?: string;
   /** live: `new` when a finding is first made, `update` when it grew, `final` at exit; a scan's records are final. */
-  event?: StreamEvent;
+  event?: EveEvent;
 }
 
 export interface EveAlert {
