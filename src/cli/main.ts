@@ -14,6 +14,7 @@ const writersModule = () => require('../report/writers') as typeof import('../re
 const scanModule = () => require('./scan') as typeof import('./scan');
 const liveModule = () => require('./live') as typeof import('./live');
 const interfacesModule = () => require('./interfaces') as typeof import('./interfaces');
+const sinkOptionsModule = () => require('../report/sinks/options') as typeof import('../report/sinks/options');
 
 /** yargs drops a lone '-' argument, so stdin travels under a name no real path can have. */
 const STDIN_ARG = '\u0000stdin';
@@ -86,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('max-line-bytes', { requiresArg: true, default: defaults.maxLineBytes, coerce: flowOptions.maxLineBytes, describe: `longest JSON-RPC line or HTTP request head read whole, ${LIMITS.minLineBytes}..${LIMITS.maxLineBytes} (padding before a login up to this is read through)` })
           .option('workers', { alias: 'w', requiresArg: true, default: 1, coerce: integerIn('workers', 1, LIMITS.workers(), { expected: `1..${LIMITS.workers()}, the CPUs of this machine` }), describe: 'threads: this one reads and decodes, the other N-1 analyze, flows sharded between them by a symmetric hash of their endpoints (same report as one thread)' })
           .option('nodes', { type: 'boolean', default: false, describe: 'also list cryptocurrency node peer traffic (Bitcoin, Monero, Ethereum P2P), which is not mining' })
+          .options(sinkOptionsModule().SINK_OPTIONS)
           .example('$0 scan capture.pcapng', 'report on one capture')
           .example('tcpdump -i eth0 -w - | $0 scan - -o report.jsonl', 'scan from stdin');
       },
@@ -104,6 +106,7 @@ export async function main(argv: string[]): Promise<number> {
             maxLineBytes: a.maxLineBytes,
             nodes: a.nodes,
             workers: a.workers as number,
+            sinks: sinkOptionsModule().sinkArgs(a),
           },
           scanLogger(a.logLevel),
         );

@@ -8,6 +8,9 @@ import { addProblems, scanInputs, type InputsResult } from '../scan-inputs';
 import { scanThreaded } from '../shard/run';
 import { EXIT_INTERNAL, EXIT_USAGE } from './exit';
 import { OutputFileError, planOutput, writeReportFile } from './output-file';
+import { closeSinks, openSinks, publishFinding, type SinkArgs } from '../report/sinks/options';
+import type { FindingSink } from '../report/sinks/sink';
+import { OptionError } from './yargs';
 
 export interface ScanArgs {
   paths: string[];
@@ -24,6 +27,8 @@ export interface ScanArgs {
   nodes?: boolean;
   /** Threads: one reads and decodes, the others analyze, flows sharded between them. */
   workers?: number;
+  /** Kafka and syslog sinks each finding also goes to (src/report/sinks/options.ts). */
+  sinks?: SinkArgs;
 }
 
 interface Outcome {
@@ -66,6 +71,13 @@ export async function scan(args: ScanArgs, log: Log): Promise<number> {
   const started = process.hrtime.bigint();
   // Found now, not after a long scan: a missing or unwritable output folder, a directory, a dangling link.
   if (args.output !== undefined) planOutput(args.output);
+  // Sinks parse their options now too (no connection is made before the first finding).
+  let sinks: FindingSink[] = [];
+  try {
+    if (args.sinks !== undefined) sinks = openSinks(args.sinks, log);
+  } catch (e) {
+    throw new OptionError((e as Error).message);
+  }
   const problems: InputProblem[] = [];
   const inputs = expandInputs(args.paths, problems);
   const sigs = loadSignatures(args.signatures);
@@ -110,6 +122,14 @@ export async function scan(args: ScanArgs, log: Log): Promise<number> {
     skipped: outcome.inputs.skipped,
     ...(stoppedBy !== null ? { interrupted: true as const } : {}),
   };
+  // Findings go to the sinks before the report is written, so its summary says what they took.
+  let sinksFailed = false;
+  if (sinks.length > 0) {
+    for (const f of outcome.findings) publishFinding(sinks, f, 'finding');
+    const delivered = await closeSinks(sinks, args.sinks!.sinkTimeout * 1000, log);
+    sinksFailed = delivered.some((s) => s.failed > 0);
+    Object.assign(summary, { sinks: delivered.map((s) => ({ name: s.name, sent: s.sent, failed: s.failed })) });
+  }
   const format = args.format ?? formatForPath(args.output, process.stdout.isTTY === true);
   const text = render(format, outcome.findings, summary, args.nodes ? outcome.nodes : []);
   try {
@@ -123,6 +143,7 @@ export async function scan(args: ScanArgs, log: Log): Promise<number> {
   log.info({ files: summary.files, packets: summary.packets, flows: summary.flows, findings: summary.findings, seconds: summary.seconds, workers }, 'scan done');
   if (stoppedBy !== null) return exitAfterSignal(SIGNAL_STATUS[stoppedBy] ?? EXIT_INTERNAL);
   if (args.exitCode !== undefined && outcome.findings.length > 0) return args.exitCode;
+  if (sinksFailed) return EXIT_INTERNAL;
   if (outcome.inputs.usageError) return EXIT_USAGE;
   return 0;
 }
