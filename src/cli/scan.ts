@@ -125,7 +125,7 @@ export async function scan(args: ScanArgs, log: Log): Promise<number> {
   // Findings go to the sinks before the report is written, so its summary says what they took.
   let sinksFailed = false;
   if (sinks.length > 0) {
-    for (const f of outcome.findings) publishFinding(sinks, f, 'finding');
+    for (const f of outcome.findings) publishFinding(sinks, f, 'finding', args.sinks!.sinkFormat);
     const delivered = await closeSinks(sinks, args.sinks!.sinkTimeout * 1000, log);
     sinksFailed = delivered.some((s) => s.failed > 0);
     Object.assign(summary, { sinks: delivered.map((s) => ({ name: s.name, sent: s.sent, failed: s.failed })) });

@@ -62,9 +62,9 @@ export function openSinks(a: SinkArgs, log: SinkLog): FindingSink[] {
 }
 
 /** One finding (or live event) to every sink; returns at once. */
-export function publishFinding(sinks: FindingSink[], f: Finding, event: 'finding' | 'new' | 'update' | 'final'): void {
+export function publishFinding(sinks: FindingSink[], f: Finding, event: 'finding' | 'new' | 'update' | 'final', format: SinkFormat = 'json', ctx: { in_iface?: string } = {}): void {
   if (sinks.length === 0) return;
-  const m = findingMessage(f, event);
+  const m = findingMessage(f, event, format, ctx);
   for (const s of sinks) s.publish(m);
 }
 
