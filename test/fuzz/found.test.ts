@@ -19,9 +19,11 @@ interface Found {
   bug: string;
   options?: Omit<AnalyzerOptions, 'onFinding'>;
   chunkSize?: number;
+  /** Findings a clean scan must still make (what was found before the damage). */
+  findings?: number;
 }
 
-const FOUND: Found[] = [{ file: 'pcapng-time-past-year-275760.pcapng', bug: 'pcapng-invalid-time', chunkSize: 97 }];
+const FOUND: Found[] = [{ file: 'pcapng-time-past-year-275760.pcapng', bug: 'pcapng-invalid-time', chunkSize: 97, findings: 1 }];
 
 const DIR = path.join(packageRoot(), 'test', 'fuzz', 'found');
 
@@ -45,6 +47,7 @@ describe('captures the fuzzer found', () => {
         return;
       }
       expect(failure).toBeNull();
+      if (f.findings !== undefined && a.kind === 'result') expect(a.result.findings).toBe(f.findings);
     } finally {
       child.kill();
     }

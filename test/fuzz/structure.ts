@@ -5,6 +5,7 @@
  */
 import { int, pick, type Rand } from '../support/mutate';
 import { EPB, IDB, PB, PCAP, getU32, idbOptions, isPacket, putU32, setIdbOptions, type Capture, type Rec } from './framing';
+import { fragmentFrame } from './fragment';
 import { findIpHeaders, fixLengths, mutateHeader } from './packet';
 import { mutatePayload } from './payload';
 
@@ -156,7 +157,7 @@ function records(r: Rand, c: Capture, ops: string[]): boolean {
   if (pk.length === 0) return false;
   const rec = pick(r, pk);
   const i = c.records.indexOf(rec);
-  switch (int(r, 7)) {
+  switch (int(r, 8)) {
     case 0:
       c.records.splice(i, 0, ...Array.from({ length: 1 + int(r, 3) }, () => copyRec(rec)));
       ops.push(`record ${i} duplicated`);
@@ -207,6 +208,14 @@ function records(r: Rand, c: Capture, ops: string[]): boolean {
       });
       c.records.splice(i, 0, ...flood);
       ops.push(`record ${i} repeated ${n} times from new source ports`);
+      return true;
+    }
+    case 6: {
+      const h = findIpHeaders(rec.data).find((x) => x.transport >= 0);
+      const frames = h === undefined ? null : fragmentFrame(r, rec.data, h, ops);
+      if (frames === null) return false;
+      c.records.splice(i, 1, ...frames.map((data) => ({ ...copyRec(rec), data, orig: null })));
+      ops[ops.length - 1] += ` (record ${i})`;
       return true;
     }
     default: {
