@@ -8,6 +8,7 @@ import { loadSignatures } from '../detect/signatures';
 import type { Finding, Summary } from '../report/finding';
 import { FindingStream, LineWriter, type StreamRecord, type WriteFailure } from '../report/stream';
 import { formatForPath, render } from '../report/writers';
+import { LiveOutputs, type LiveOutputArgs } from '../report/sinks/live';
 import { EXIT_USAGE } from './exit';
 import { planOutput, writeReportFile } from './output-file';
 
@@ -31,6 +32,8 @@ export interface LiveArgs {
   maxFlows: number;
   idleTimeout: number;
   inspectBytes: number;
+  /** Kafka and syslog sinks, --metrics-listen (src/report/sinks/live.ts). */
+  outputs?: LiveOutputArgs;
 }
 
 export const LIVE_DEFAULTS = {
@@ -174,6 +177,8 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
     }
   }
   loadSignatures(args.signatures);
+  const outputs = await LiveOutputs.start(args.outputs, args.interfaces, log);
+  if (outputs === null) return EXIT_USAGE;
   const started = Date.now();
   const warnings: string[] = [];
   let writeFailures = 0;
@@ -213,7 +218,7 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
     },
     onWarning,
   );
-  engine.onFinding = (f: Finding) => stream.found(f);
+  engine.onFinding = (f: Finding) => outputs.found(f, stream.found(f));
   engine.onMessage = (device, text) => {
     // libpcap's note for an interface without an IPv4 address (normal on a mirror port): only BPF "broadcast" needs the netmask.
     if (/This may not actually work|Assertion .status == 0. failed/.test(text)) log.debug({ interface: device }, text);
@@ -260,7 +265,7 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
     refreshing = true;
     try {
       engine.tick(Date.now());
-      stream.refresh(await engine.current());
+      for (const f of await engine.current()) outputs.found(f, stream.found(f));
     } finally {
       refreshing = false;
     }
@@ -296,6 +301,7 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
         workers: workerLines(st.workers),
       };
       log.info(line, 'capture stats');
+      outputs.observe(st);
       const moreDropped = dropped - last.dropped;
       const moreIfDropped = ifDropped - last.ifDropped;
       if (moreDropped > 0 || moreIfDropped > 0) {
@@ -340,6 +346,7 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
     const result = await engine.stop();
     const findings = result.findings;
     if (why.error) warnings.push(why.error.message);
+    const delivered = await outputs.finish(findings);
     const summary: Summary & { [k: string]: unknown } = {
       type: 'summary',
       files: 0,
@@ -357,6 +364,7 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
       cpuMs: { user: Math.round(process.cpuUsage().user / 1000), system: Math.round(process.cpuUsage().system / 1000) },
       ...counters(result),
       stoppedBy: why.signal ?? 'error',
+      ...(outputs.sinks.length > 0 ? { sinks: delivered.sinks } : {}),
     };
     const streamed = stream.final(findings, summary);
     const closed = out.close();
@@ -382,7 +390,7 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
       log.error(why.error.message);
       return EXIT_LIVE_FAILED;
     }
-    return streamed && closed && reportOk && writeFailures === 0 ? 0 : EXIT_LIVE_FAILED;
+    return streamed && closed && reportOk && writeFailures === 0 && !delivered.failed ? 0 : EXIT_LIVE_FAILED;
   } finally {
     process.removeListener('SIGINT', ignore);
     process.removeListener('SIGTERM', ignore);

@@ -135,6 +135,8 @@ export async function main(argv: string[]): Promise<number> {
           .option('max-flows', { requiresArg: true, default: defaults.maxFlows, coerce: flowOptions.maxFlows, describe: `flows held at once, 1..${LIMITS.maxFlows} (when full, the stalest of a sample is ended; flows with evidence last)` })
           .option('idle-timeout', { requiresArg: true, default: defaults.idleTimeoutMs / 1000, coerce: flowOptions.idleTimeout, describe: 'seconds without a packet before a flow ends (above 0)' })
           .option('inspect-bytes', { requiresArg: true, default: defaults.inspectBytes, coerce: flowOptions.inspectBytes, describe: `bytes per direction read from an undecided flow, 1..${LIMITS.inspectBytes}` })
+          .options(sinkOptionsModule().SINK_OPTIONS)
+          .option('metrics-listen', { type: 'string', describe: 'serve Prometheus metrics at http://HOST:PORT/metrics (updated every --stats-interval)', group: 'Sinks:' })
           .example('$0 live -i eth1 -o /var/log/poolwatch.jsonl', 'watch a mirror port; a SIEM shipper tails the file')
           .example('$0 live -i eth1 -i eth2 --bpf "not port 22"', 'two interfaces, one filter');
       },
@@ -157,6 +159,7 @@ export async function main(argv: string[]): Promise<number> {
             maxFlows: a.maxFlows as number,
             idleTimeout: a.idleTimeout as number,
             inspectBytes: a.inspectBytes as number,
+            outputs: { sinks: sinkOptionsModule().sinkArgs(a), metricsListen: a.metricsListen },
           },
           makeLogger(a.logLevel ?? 'info'),
         );

@@ -136,6 +136,8 @@ export class Metrics {
         resolve();
       });
     });
+    // The command closes it at exit; unref'd, a path that forgets cannot keep the process alive.
+    server.unref();
     this.server = server;
     return server.address() as AddressInfo;
   }
