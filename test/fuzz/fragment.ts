@@ -2,10 +2,11 @@
  * Sends one IP packet of a frame as fragments, the way a small MTU or an
  * evasion would: IPv4 with MF and offsets, IPv6 with a Fragment header, in
  * order or not, with an overlap whose bytes differ (the first-wins rule), a
- * duplicate, or a piece left out.
+ * duplicate, or a piece left out. And one TCP payload made into a long line
+ * sent as a run of MSS-sized segments, so line buffers fill across segments.
  */
-import { int, type Rand } from '../support/mutate';
-import { fixIpv4Checksum, type IpAt } from './packet';
+import { int, pick, type Rand } from '../support/mutate';
+import { fixIpv4Checksum, fixLengths, type IpAt } from './packet';
 
 interface Piece {
   offset: number;
@@ -80,4 +81,33 @@ function ipv6Fragments(r: Rand, frame: Buffer, h: IpAt, ops: string[]): Buffer[]
 /** The frames that carry `frame`'s IP packet `h` as fragments, or null when it is too short to split. */
 export function fragmentFrame(r: Rand, frame: Buffer, h: IpAt, ops: string[]): Buffer[] | null {
   return h.version === 4 ? ipv4Fragments(r, frame, h, ops) : ipv6Fragments(r, frame, h, ops);
+}
+
+/** Line lengths around the caps the code states (inspect window, line buffers). */
+const LINE_PADS = [8200, 16376, 16384, 16390, 16500, 32768, 65600] as const;
+
+/**
+ * The TCP segment `h` of `frame` with padding put into its payload (inside
+ * the first string, or before the payload), cut into segments of one MSS
+ * whose sequence numbers follow on. Null when the frame has no TCP payload.
+ */
+export function longLineSegments(r: Rand, frame: Buffer, h: IpAt, ops: string[]): Buffer[] | null {
+  if (h.protocol !== 6 || h.payload < 0 || h.payload >= frame.length) return null;
+  const payload = frame.subarray(h.payload);
+  const pad = pick(r, LINE_PADS);
+  const quote = payload.indexOf(0x22);
+  const at = quote >= 0 && r() < 0.7 ? quote + 1 : 0;
+  const fill = pick(r, ['A', ' ', '\r', '0']);
+  const line = Buffer.concat([payload.subarray(0, at), Buffer.alloc(pad, fill), payload.subarray(at)]);
+  const mss = pick(r, [536, 1448, 1460, 4096, 8960]);
+  const seq = frame.readUInt32BE(h.transport + 4);
+  const out: Buffer[] = [];
+  for (let o = 0; o < line.length; o += mss) {
+    const f = Buffer.concat([frame.subarray(0, h.payload), line.subarray(o, o + mss)]);
+    f.writeUInt32BE((seq + o) >>> 0, h.transport + 4);
+    fixLengths(f, h);
+    out.push(f);
+  }
+  ops.push(`payload padded by ${pad} x ${JSON.stringify(fill)} @${at}, sent in ${out.length} segments of ${mss}`);
+  return out;
 }

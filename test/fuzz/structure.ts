@@ -5,7 +5,7 @@
  */
 import { int, pick, type Rand } from '../support/mutate';
 import { EPB, IDB, PB, PCAP, getU32, idbOptions, isPacket, putU32, setIdbOptions, type Capture, type Rec } from './framing';
-import { fragmentFrame } from './fragment';
+import { fragmentFrame, longLineSegments } from './fragment';
 import { findIpHeaders, fixLengths, mutateHeader } from './packet';
 import { mutatePayload } from './payload';
 
@@ -157,7 +157,7 @@ function records(r: Rand, c: Capture, ops: string[]): boolean {
   if (pk.length === 0) return false;
   const rec = pick(r, pk);
   const i = c.records.indexOf(rec);
-  switch (int(r, 8)) {
+  switch (int(r, 9)) {
     case 0:
       c.records.splice(i, 0, ...Array.from({ length: 1 + int(r, 3) }, () => copyRec(rec)));
       ops.push(`record ${i} duplicated`);
@@ -216,6 +216,18 @@ function records(r: Rand, c: Capture, ops: string[]): boolean {
       if (frames === null) return false;
       c.records.splice(i, 1, ...frames.map((data) => ({ ...copyRec(rec), data, orig: null })));
       ops[ops.length - 1] += ` (record ${i})`;
+      return true;
+    }
+    case 7: {
+      // Of the segments that carry data (most records are bare ACKs).
+      const carrying = pk.filter((p) => findIpHeaders(p.data).some((x) => x.protocol === 6 && x.payload >= 0 && x.payload < p.data.length));
+      if (carrying.length === 0) return false;
+      const seg = pick(r, carrying);
+      const h = findIpHeaders(seg.data).find((x) => x.protocol === 6 && x.payload >= 0 && x.payload < seg.data.length)!;
+      const frames = longLineSegments(r, seg.data, h, ops) as Buffer[];
+      const at = c.records.indexOf(seg);
+      c.records.splice(at, 1, ...frames.map((data) => ({ ...copyRec(seg), data, orig: null })));
+      ops[ops.length - 1] += ` (record ${at})`;
       return true;
     }
     default: {
