@@ -24,7 +24,8 @@ export class Overtime {
   readonly max: number;
 
   constructor(maxLineBytes: number) {
-    this.max = Math.max(16, Math.floor(OVERTIME_BYTES / (2 * maxLineBytes)));
+    // A few places even at the largest caps, so a padded login or two is still read through.
+    this.max = Math.max(4, Math.floor(OVERTIME_BYTES / (2 * maxLineBytes)));
   }
 }
 
