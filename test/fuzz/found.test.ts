@@ -23,7 +23,10 @@ interface Found {
   findings?: number;
 }
 
-const FOUND: Found[] = [{ file: 'pcapng-time-past-year-275760.pcapng', bug: 'pcapng-invalid-time', chunkSize: 97, findings: 1 }];
+const FOUND: Found[] = [
+  { file: 'pcapng-time-past-year-275760.pcapng', bug: 'pcapng-invalid-time', chunkSize: 97, findings: 1 },
+  { file: 'jsonrpc-16k-line-across-segments.pcap.gz', bug: 'jsonrpc-16k-line', findings: 1 },
+];
 
 const DIR = path.join(packageRoot(), 'test', 'fuzz', 'found');
 
