@@ -6,6 +6,7 @@ import { domainProblem, normalizeName, SuffixMap } from '../../src/detect/domain
 import { loadSignatureDirs, loadSignatures, MAX_SIGNATURE_FILE_BYTES, SignatureError } from '../../src/detect/signatures';
 import { packageRoot } from '../../src/paths';
 import { ATTACKS, dangerousIn } from '../report/hostile';
+import { runCli } from '../support/cli';
 
 const temps: string[] = [];
 
@@ -352,6 +353,19 @@ describe('unusable signature files and hostile contents (issue #13)', () => {
     mkdirSync(nl);
     writeFileSync(join(nl, 'ports.txt'), 'abc\n');
     expect(dirError(nl).message).toBe(`${parent}/site\\x0aHIGH   10.6.6.6/ports.txt:1: bad port 'abc' (1-65535)`);
+  });
+
+  test('poolwatch signatures check prints such an error as one short plain line and exits 2', () => {
+    const dir = siteDir({ 'agents.txt': `Evil\tprefix\t${'\x1b[2J'.repeat(2_000_000)}\n` });
+    const r = runCli(['signatures', 'check', '--signatures', dir]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`poolwatch: ${dir}/agents.txt:1: control character in agent pattern\n`);
+    const big = siteDir({ 'ports.txt': `${ATTACKS.osc52Clipboard}${'x'.repeat(5_000_000)}\n` });
+    const r2 = runCli(['signatures', 'check', '--signatures', big]);
+    expect(r2.status).toBe(2);
+    expect(r2.stderr.split('\n')).toEqual([expect.stringMatching(/^poolwatch: .*ports\.txt:1: bad port '\\x1b\]52;c;.*…\(\+\d+\)' \(1-65535\)$/), '']);
+    expect(r2.stderr.length).toBeLessThan(300);
   });
 
   test('invalid UTF-8 reaches a message as U+FFFD, not as raw bytes', () => {
