@@ -1,10 +1,12 @@
 # syntax=docker/dockerfile:1
-# Build: compile TypeScript and the libpcap binding with the full toolchain.
+# Build: compile TypeScript, the AF_PACKET capture addon and the libpcap fallback binding with the full toolchain.
 FROM node:20-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libpcap-dev python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The install script builds native/afpacket (against the image's own node headers, no download).
+COPY native ./native
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
@@ -16,9 +18,10 @@ RUN npx tsc -p . && npm prune --omit=dev
 
 # Run: only the runtime library, the compiled code and the signatures, as a non-root user.
 FROM node:20-bookworm-slim
-# Live capture: libpcap runs in a capture process started from a copy of node that carries
-# the file capability cap_net_raw (promiscuous mode needs nothing more), so the unprivileged
-# user can capture when the container is given NET_RAW. The main node binary carries none:
+# Live capture: `live` runs itself again under a copy of node that carries the file capability
+# cap_net_raw (the AF_PACKET addon captures in that process's threads; promiscuous mode needs
+# nothing more), so the unprivileged user can capture when the container is given NET_RAW.
+# The main node binary carries none:
 # the kernel refuses to start a binary whose file capabilities the container's bounding set
 # lacks (execve fails with EPERM), which would break even `scan` under --cap-drop ALL.
 RUN apt-get update && apt-get install -y --no-install-recommends libpcap0.8 libcap2-bin tini \
@@ -31,6 +34,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/native/afpacket/build/Release/afpacket.node ./native/afpacket/build/Release/afpacket.node
 COPY bin ./bin
 COPY signatures ./signatures
 COPY pcaps/samples ./pcaps/samples
