@@ -146,6 +146,32 @@ function openAsync(file: string): Promise<number> {
   return new Promise((resolve, reject) => fs.open(file, 'r', (e, fd) => (e ? reject(e) : resolve(fd))));
 }
 
+function isFifo(file: string): boolean {
+  try {
+    return fs.statSync(file).isFIFO();
+  } catch {
+    return false; // the open says why
+  }
+}
+
+/**
+ * A named FIFO as a socket-like stream read through the event loop, as stdin is when it is a
+ * pipe. Opened without blocking (a blocking open waits for a writer) and never read in the
+ * thread pool: a read left pending there on a FIFO nobody writes to would keep the process
+ * from ending after a stop, since libuv joins its threads at exit.
+ */
+function openFifo(file: string): Readable {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    throw new CaptureFormatError(file, `cannot open: ${systemReason(e)}`);
+  }
+  // Required here only: a scan of plain files never loads the net module.
+  const net = require('node:net') as typeof import('node:net');
+  return new net.Socket({ fd, readable: true, writable: false });
+}
+
 /** Resolves to 'stop' when `signal` aborts; `off` removes its listener. */
 function whenAborted(signal: AbortSignal | null): { stopped: Promise<'stop'> | null; off: () => void } {
   if (signal === null) return { stopped: null, off: () => undefined };
@@ -173,6 +199,7 @@ export async function readCapture(file: string, sink: FrameSink, onWarning: (w: 
   const signal = options.signal ?? null;
   if (signal?.aborted) return { packets: 0, bytes: 0, interrupted: true };
   if (file === '-') return readStream(STDIN_NAME, process.stdin, sink, onWarning, chunkSize, false, sharing, signal);
+  if (isFifo(file)) return readStream(file, openFifo(file), sink, onWarning, chunkSize, false, sharing, signal);
   let fd: number;
   let st: fs.Stats;
   const abort = whenAborted(signal);
@@ -196,7 +223,7 @@ export async function readCapture(file: string, sink: FrameSink, onWarning: (w: 
     throw new CaptureFormatError(file, 'is a directory');
   }
   if (!st.isFile()) {
-    // FIFO, character device, socket: one stream over the descriptor already open.
+    // A character device (or a FIFO put in place since the check): one stream over the descriptor already open.
     return readStream(file, fs.createReadStream(file, { fd, highWaterMark: 1024 * 1024 }), sink, onWarning, chunkSize, false, sharing, signal);
   }
   let streamed = false;
@@ -261,8 +288,8 @@ function readable(input: Readable): Promise<void> {
   });
 }
 
-/** The first `n` bytes (fewer at end of input), pushed back so the stream still starts with them. */
-async function peek(input: Readable, n: number): Promise<Buffer> {
+/** The first `n` bytes (fewer at end of input), pushed back so the stream still starts with them; null when stopped first. */
+async function peek(input: Readable, n: number, stopped: Promise<'stop'> | null): Promise<Buffer | null> {
   const parts: Buffer[] = [];
   let have = 0;
   while (have < n) {
@@ -274,7 +301,8 @@ async function peek(input: Readable, n: number): Promise<Buffer> {
     }
     if (input.errored) throw input.errored;
     if (input.readableEnded || input.destroyed) break;
-    await readable(input);
+    if (stopped === null) await readable(input);
+    else if ((await Promise.race([readable(input), stopped])) === 'stop') return null;
   }
   const head = Buffer.concat(parts);
   if (head.length > 0) input.unshift(head);
@@ -292,12 +320,19 @@ async function readStream(
   sharing: ChunkSharing | null,
   signal: AbortSignal | null,
 ): Promise<ReadResult> {
-  let head: Buffer;
+  let head: Buffer | null;
+  const waiting = whenAborted(signal);
   try {
-    head = await peek(input, 4);
+    head = await peek(input, 4, waiting.stopped);
   } catch (e) {
     input.destroy();
     throw new CaptureFormatError(name, `${gunzipped ? 'gzip data unreadable' : 'cannot read'}: ${systemReason(e)}`);
+  } finally {
+    waiting.off();
+  }
+  if (head === null) {
+    input.destroy();
+    return { packets: 0, bytes: 0, interrupted: true };
   }
   if (isGzip(head) && !gunzipped) {
     const gunzip = createGunzip();

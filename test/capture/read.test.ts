@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CaptureFormatError, type Frame } from '../../src/capture/frame';
-import { expandInputs, readCapture } from '../../src/capture/read';
+import { expandInputs, readCapture, systemReason, type InputProblem } from '../../src/capture/read';
 import { writePcap, writePcapng } from '../../src/capture/writer';
 import { cleanupTemp, collector, readAll, sampleRecords, tempDir, tempFile } from './collect';
 
@@ -227,5 +227,104 @@ describe('expandInputs', () => {
       }
     }
     expect(outcome).toEqual(['1.pcap:30', '2.txt:CaptureFormatError', '3.pcapng.gz:30']);
+  });
+});
+
+describe('stopping on a signal (ReadOptions.signal)', () => {
+  const many = writePcap(sampleRecords(20000), { linkType: 1 });
+
+  test('aborted from the sink: stops at the next chunk, keeps what was delivered, closes the file', async () => {
+    for (const bytes of [many, gzipSync(many)]) {
+      const file = tempFile(bytes);
+      const stop = new AbortController();
+      const c = collector();
+      const sink = {
+        frame(f: Frame): void {
+          c.sink.frame(f);
+          if (c.frames.length === 100) stop.abort();
+        },
+      };
+      const before = fs.readdirSync('/proc/self/fd').length;
+      const result = await readCapture(file, sink, c.onWarning, { chunkSize: 4096, signal: stop.signal });
+      expect(result.interrupted).toBe(true);
+      expect(c.frames.length).toBeGreaterThanOrEqual(100);
+      expect(c.frames.length).toBeLessThan(20000);
+      expect(result.packets).toBe(c.frames.length);
+      expect(c.warnings).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(fs.readdirSync('/proc/self/fd').length).toBeLessThanOrEqual(before);
+    }
+  });
+
+  test('a plain file read synchronously still lets a timer (a signal handler) stop it', async () => {
+    const file = tempFile(Buffer.concat([many, ...Array.from({ length: 9 }, () => many.subarray(24))]));
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 30);
+    const c = collector();
+    const result = await readCapture(file, { frame: () => void c.frames.length++ }, c.onWarning, { chunkSize: 1024, signal: stop.signal });
+    expect(result.interrupted).toBe(true);
+    expect(result.packets).toBeLessThan(200000);
+    // Without a signal the same file is read whole.
+    expect((await readCapture(file, { frame: () => undefined }, () => undefined, { chunkSize: 1024 })).packets).toBe(200000);
+  });
+
+  test('an already aborted signal reads nothing', async () => {
+    const stop = new AbortController();
+    stop.abort();
+    const c = collector();
+    expect(await readCapture(tempFile(pcapBytes), c.sink, c.onWarning, { signal: stop.signal })).toEqual({ packets: 0, bytes: 0, interrupted: true });
+    expect(c.frames).toEqual([]);
+  });
+});
+
+describe('named FIFOs', () => {
+  const mkfifo = (): string => {
+    const p = path.join(tempDir(), `fifo-${Math.random().toString(36).slice(2)}`);
+    expect(spawnSync('mkfifo', [p]).status).toBe(0);
+    return p;
+  };
+
+  test('gzip data through a FIFO is read from the one open (it used to hang opening it twice)', async () => {
+    for (const bytes of [gzipSync(pcapBytes), pcapBytes]) {
+      const fifo = mkfifo();
+      const writer = fs.createWriteStream(fifo);
+      writer.end(bytes);
+      const got = await readAll(fifo);
+      expect(got.warnings).toEqual([]);
+      expect(got.frames).toHaveLength(30);
+      expect(got.frames[0].source).toBe(fifo);
+    }
+  });
+
+  test('a FIFO nobody writes to: an abort ends the wait', async () => {
+    const fifo = mkfifo();
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 100);
+    const c = collector();
+    expect(await readCapture(fifo, c.sink, c.onWarning, { signal: stop.signal })).toEqual({ packets: 0, bytes: 0, interrupted: true });
+  });
+});
+
+describe('expandInputs with a problems list', () => {
+  test('a missing path is listed as a problem and the other inputs are still listed', () => {
+    const missing = path.join(tempDir(), 'not-there.pcap');
+    const present = tempFile(pcapBytes, 'there.pcap');
+    const problems: InputProblem[] = [];
+    expect(expandInputs([missing, present, '-'], problems)).toEqual([
+      { path: present, explicit: true },
+      { path: '-', explicit: true },
+    ]);
+    expect(problems).toEqual([{ path: missing, message: `${missing}: no such file or directory`, explicit: true }]);
+  });
+
+  test('system errors are worded without Node decoration', () => {
+    let err: unknown;
+    try {
+      fs.readdirSync(path.join(tempDir(), 'nope'));
+    } catch (e) {
+      err = e;
+    }
+    expect(systemReason(err)).toBe('no such file or directory');
+    expect(systemReason(new Error('plain words'))).toBe('plain words');
   });
 });

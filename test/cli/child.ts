@@ -69,6 +69,8 @@ export function fifoWriter(path: string): Promise<WriteStream> {
     const w = createWriteStream(path);
     w.once('open', () => resolve(w));
     w.once('error', reject);
+    // After the reader has gone (the scan ended), a write fails with EPIPE: the caller's write() says so.
+    w.on('error', () => undefined);
   });
 }
 
