@@ -70,6 +70,9 @@ export class KafkaSink implements FindingSink {
   private loop: Promise<void> | null = null;
   /** Records of the batch that failed last: sent again as they were. */
   private retrySize = 0;
+  /** Records still to send one at a time after the broker refused a batch they were in. */
+  private singles = 0;
+  private refusedRecords = 0;
   private failures = 0;
   private refusedLogged = false;
   /** Every socket kafkajs opened and has not closed: destroyed at close when a broker never answers. */
@@ -169,6 +172,7 @@ export class KafkaSink implements FindingSink {
 
   private async run(): Promise<void> {
     while (this.backlog.length > 0 && !this.closing) {
+      let sending = 0;
       try {
         if (!this.connected) {
           await this.producer.connect();
@@ -176,8 +180,8 @@ export class KafkaSink implements FindingSink {
           if (this.failures > 0) this.opts.log.info({ sink: this.name }, `${this.name}: brokers reachable again, sending ${this.backlog.length} waiting record(s)`);
           this.failures = 0;
         }
-        const batch = this.backlog.peek(this.retrySize > 0 ? this.retrySize : MAX_BATCH);
-        this.retrySize = batch.length;
+        const batch = this.backlog.peek(this.retrySize > 0 ? this.retrySize : this.singles > 0 ? 1 : MAX_BATCH);
+        this.retrySize = sending = batch.length;
         await this.producer.send({
           topic: this.opts.topic,
           acks: -1,
@@ -185,10 +189,15 @@ export class KafkaSink implements FindingSink {
         });
         this.backlog.drop(batch.length);
         this.sent += batch.length;
+        this.singles = Math.max(0, this.singles - batch.length);
         this.retrySize = 0;
         this.failures = 0;
       } catch (e) {
         this.lastError = (e as Error).message;
+        if (sending > 0 && refused(e)) {
+          this.refuse(sending, e as Error);
+          continue;
+        }
         this.failures++;
         if (this.failures === 1) {
           this.opts.log.warn({ sink: this.name, brokers: this.opts.brokers, backlog: this.backlog.length, err: this.lastError }, `${this.name}: cannot send to ${this.opts.brokers.join(',')}: ${this.lastError}; records wait in the backlog and are retried`);
@@ -200,4 +209,39 @@ export class KafkaSink implements FindingSink {
       }
     }
   }
+
+  /**
+   * The broker refused a batch for good (a record too large, the topic not allowed):
+   * retrying would wedge every record behind it. A batch of several is sent again one
+   * record at a time to find the culprits; a single refused record is dropped and counted.
+   */
+  private refuse(size: number, e: Error): void {
+    this.retrySize = 0;
+    if (size > 1) {
+      this.singles = size;
+      return;
+    }
+    this.backlog.drop(1);
+    this.singles = Math.max(0, this.singles - 1);
+    this.failed++;
+    this.refusedRecords++;
+    if (this.refusedRecords === 1 || this.refusedRecords % 100 === 0) {
+      this.opts.log.warn({ sink: this.name, refused: this.refusedRecords, err: e.message }, `${this.name}: the broker refused a record for good (${e.message}); it is dropped and counted (${this.refusedRecords} so far)`);
+    }
+  }
+}
+
+/**
+ * A broker's answer that no retry changes: a protocol error kafkajs marks not
+ * retriable (MESSAGE_TOO_LARGE, TOPIC_AUTHORIZATION_FAILED, ...), possibly wrapped
+ * by its retriers. Running out of retries (a broker away) is not one.
+ */
+export function refused(e: unknown): boolean {
+  let k = e as { retriable?: boolean; name?: string; type?: string; cause?: unknown } | undefined;
+  for (let depth = 0; k !== undefined && k !== null && depth < 5; depth++) {
+    if (k.name === 'KafkaJSNumberOfRetriesExceeded') return false;
+    if (k.name === 'KafkaJSProtocolError' && k.retriable === false && typeof k.type === 'string') return true;
+    k = k.cause as typeof k;
+  }
+  return false;
 }

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { KafkaSink, checkTopic, parseBrokers } from '../../../src/report/sinks/kafka';
+import { KafkaSink, checkTopic, parseBrokers, refused } from '../../../src/report/sinks/kafka';
 import { findingMessage } from '../../../src/report/sinks/message';
 import { closeSinks } from '../../../src/report/sinks/options';
 import { freeTcpPort } from '../../servers/process';
@@ -140,5 +140,21 @@ describe('Kafka sink with no broker answering', () => {
     for (const bad of ['', ',', 'host', 'host:0', 'host:65536', 'a b:1', 'h:1,nope']) expect(() => parseBrokers(bad)).toThrow(/^--kafka-brokers/);
     expect(checkTopic('pool_watch.findings-1')).toBe('pool_watch.findings-1');
     for (const bad of ['', '.', '..', 'a/b', 'x'.repeat(250), 'sp ace']) expect(() => checkTopic(bad)).toThrow(/^--kafka-topic/);
+  });
+
+  test('which broker answers are refused for good: kafkajs\'s own errors, wrapped as its retriers wrap them', () => {
+    // kafkajs's internals, not its public API: the classes its producer throws.
+    const { createErrorFromCode } = require('kafkajs/src/protocol/error') as { createErrorFromCode: (code: number) => Error };
+    const errors = require('kafkajs/src/errors') as Record<string, new (e: unknown, o?: object) => Error>;
+    const tooLarge = createErrorFromCode(10);
+    expect(refused(tooLarge)).toBe(true);
+    expect(refused(new errors.KafkaJSNonRetriableError(tooLarge, { cause: tooLarge }))).toBe(true);
+    expect(refused(createErrorFromCode(29))).toBe(true); // TOPIC_AUTHORIZATION_FAILED
+    // A leader moving, a broker away, retries running out: sent again later, never dropped.
+    expect(refused(createErrorFromCode(6))).toBe(false);
+    const away = new errors.KafkaJSConnectionError('Connection error: connect ECONNREFUSED');
+    expect(refused(away)).toBe(false);
+    expect(refused(new errors.KafkaJSNumberOfRetriesExceeded(away, { retryCount: 2, retryTime: 100, cause: away }))).toBe(false);
+    expect(refused(new Error('plain'))).toBe(false);
   });
 });

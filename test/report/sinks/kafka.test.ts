@@ -136,4 +136,21 @@ maybe('Kafka sink against a real broker (KRaft)', () => {
     expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([expect.stringMatching(/^kafka:pw-restart: 20 record\(s\) could not be sent \(1 sent\)/)]);
     await broker.run();
   }, 180_000);
+
+  test('a record the broker refuses for good (larger than message.max.bytes) is dropped and counted; the records around it arrive', async () => {
+    const topic = 'pw-refused';
+    await createTopic(topic);
+    const { log, lines } = memoryLog();
+    const sink = new KafkaSink({ brokers: [broker.bootstrap], topic, log });
+    for (const f of findings.slice(0, 3)) sink.publish(findingMessage(f, 'finding'));
+    const huge = findingMessage(findings[3], 'finding');
+    huge.value = JSON.stringify({ pad: 'z'.repeat(2 * 1024 * 1024) });
+    sink.publish(huge);
+    for (const f of findings.slice(4, 7)) sink.publish(findingMessage(f, 'finding'));
+    const stats = await sink.close(30_000);
+    expect(stats).toMatchObject({ sent: 6, failed: 1, backlog: 0 });
+    expect(lines.some((l) => /refused a record for good/.test(l.msg))).toBe(true);
+    const got = await readBack(topic, 6);
+    expect(got.map((r) => r.key).sort()).toEqual([0, 1, 2, 4, 5, 6].map((i) => findings[i].host).sort());
+  }, 60_000);
 });
