@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { forTerminal } from './escape';
+import { forTerminal, safeJson } from './escape';
 import type { Finding, Summary } from './finding';
 import { CHART_SCRIPT } from './html-chart';
 
@@ -29,7 +29,7 @@ export function html(text: string | number | null | undefined): string {
 
 /** JSON for a `<script type="application/json">`: nothing in it can end the element. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return safeJson(value).replace(/</g, '\\u003c');
 }
 
 let chartLibrary: string | null = null;
