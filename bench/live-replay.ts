@@ -1,295 +1,324 @@
 /**
- * The live path's drop-free rate: the benchmark capture replayed with tcpreplay
- * into a veth inside a network namespace of our own, at increasing packet
- * rates, each into a fresh `poolwatch live` on the other end. A rate passes
- * when every packet tcpreplay sent was analyzed (the summary's packet count
- * equals tcpreplay's "Successful packets") and the drop estimate is 0. After
- * the first failure the rate is bisected between the last pass and it.
+ * The live path against its peers, side by side in one run (issue 14):
  *
- *   sudo node dist/bench/live-replay.js [--capture FILE] [--limit N] [--rates 10000,20000,...]
- *        [--buffer-size MIB] [--queue-size MIB] [--repeat N] [--tcpdump]
+ *   sudo node dist/bench/live-replay.js [--rates 20000,50000,100000] [--rounds 3] [--limit 300000]
+ *        [--warmup 50000] [--loop 5] [--buffer-size MIB] [--scan-passes 4] [--no-trafgen] [--no-topspeed]
  *
- * The default capture is the mixed benchmark capture (bench/make-captures.ts),
- * its first 300,000 packets. The queue between capture and analysis is kept
- * small here (16 MiB, not live's 256) so that a rate the analysis cannot
- * sustain shows as drops within a replay of seconds instead of filling memory.
- * A rate tcpreplay itself cannot reach (below 95 % of what was asked) ends the
- * search: beyond it the sender, not poolwatch, is measured.
+ * The first `limit` packets of the mixed benchmark capture (bench/make-captures.ts) are cut into a
+ * file of their own, and everything below sees exactly those packets, replayed by tcpreplay into a
+ * veth pair inside a network namespace made for the run (nothing leaves it).
  *
- * --tcpdump also measures tcpdump -w /dev/null the same way, as the ceiling of
- * what libpcap and this machine do without any analysis. Results go to
- * bench/out/live-replay.json; nothing leaves the namespace.
+ * 1. Steady CPU per packet. Each capturing program (poolwatch live, live --workers 2, tcpdump -w to
+ *    a file, ndpiReader) is started once a round, takes a warm-up replay (start-up and JIT are not
+ *    counted), then one replay of the packets at each fixed rate, its CPU (user + system of every
+ *    process and thread, /proc) read before and after each. `scan` of the same file is measured
+ *    as floor.ts does: several passes in one process, the passes after the first. The order of
+ *    the programs and of the rates turns each round; medians over the rounds.
+ * 2. Highest drop-free rate: a fresh poolwatch live (1 and 2 workers) and tcpdump take the packets
+ *    at tcpreplay --topspeed --loop N; drops are the kernel's (live's summary, tcpdump's "dropped by
+ *    kernel"); live's findings must equal a scan of the same N copies, and 2 workers one worker's.
+ * 3. trafgen (netsniff-ng), if installed, as a second sender at its top speed, against live and tcpdump.
+ *
+ * Results: bench/out/live-replay.json and the table on stdout.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { dataDir, outDir } from './common';
+import { BUILD_CLI, CLI_SHIM, dataDir, optionValue, outDir } from './common';
+import { cutPcap, repeatPcap } from './live/cut';
+import { Netns } from './live/netns';
+import { comparableFindings, findingsDiff, median, spread, type LiveWorker, type Sent } from './live/parse';
+import { threadDelta, type ThreadCpu } from './live/proc';
+import { CAPTURERS, sleep, startCapturer, tcpreplay, trafgen, trafgenConfig, type CaptureEnd, type CapturerName } from './live/tools';
+import type { Pass } from './floor';
 
-const NS = `pw-live-bench-${process.pid}-${randomBytes(2).toString('hex')}`;
-const MAIN_JS = path.join(__dirname, '..', 'src', 'cli', 'main.js');
+type Tool = CapturerName | 'scan';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+interface RateSample {
+  tool: Tool;
+  round: number;
+  rate: number;
+  sent: Sent | null;
+  cpuS: number;
+  usPerPacket: number;
+  threads: ThreadCpu[];
 }
 
-function sh(argv: string[], timeout = 30_000): string {
-  return execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function nsExec(argv: string[], timeout = 30_000): string {
-  return sh(['ip', 'netns', 'exec', NS, ...argv], timeout);
-}
-
-function setUp(): void {
-  sh(['ip', 'netns', 'add', NS]);
-  nsExec(['sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1']);
-  nsExec(['sysctl', '-q', '-w', 'net.ipv6.conf.default.disable_ipv6=1']);
-  sh(['ip', '-n', NS, 'link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb']);
-  sh(['ip', '-n', NS, 'link', 'set', 'va', 'up']);
-  sh(['ip', '-n', NS, 'link', 'set', 'vb', 'up']);
-}
-
-function tearDown(): void {
-  try {
-    for (const pid of sh(['ip', 'netns', 'pids', NS]).split(/\s+/).filter(Boolean)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-  } catch {
-    /* no namespace */
-  }
-  try {
-    sh(['ip', 'netns', 'del', NS]);
-  } catch {
-    /* already gone */
-  }
-}
-
-/** tcpreplay prints its version on stderr. */
-function tcpreplayVersion(): string {
-  const r = spawnSync('tcpreplay', ['--version'], { encoding: 'utf8', timeout: 10_000 });
-  return `${r.stdout}${r.stderr}`.split('\n')[0].trim();
-}
-
-interface Replay {
+interface ProcessEnd {
+  tool: CapturerName;
+  round: number;
+  end: CaptureEnd;
+  /** Packets sent to it in all (warm-up and every rate). */
   sent: number;
-  seconds: number;
-  pps: number;
-  mbps: number;
 }
 
-/**
- * Runs tcpreplay without blocking this process: poolwatch's stderr comes to us
- * through a pipe, and a pipe nobody reads stalls the writer (and with it the
- * capture), which would measure this script rather than poolwatch.
- */
-async function replay(file: string, pps: number, limit: number | undefined): Promise<Replay> {
-  // --timer nano: tcpreplay sleeps between packets instead of spinning on the clock (its default,
-  // gtod, took ~70 % of a core at 25 kpps here, half a core less for poolwatch on a 2-core machine;
-  // the achieved rate was the same to 0.01 %).
-  const child = spawn('ip', ['netns', 'exec', NS, 'tcpreplay', '-i', 'vb', '--timer', 'nano', '--pps', String(pps), ...(limit ? ['--limit', String(limit)] : []), file], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
-  if (code !== 0) throw new Error(`tcpreplay exit ${code}: ${out.slice(-1000)}`);
-  const sent = Number(/Successful packets:\s+(\d+)/.exec(out)?.[1] ?? NaN);
-  const actual = /Actual: \d+ packets \((\d+) bytes\) sent in ([\d.]+) seconds/.exec(out);
-  const rated = /Rated: [\d.]+ Bps, ([\d.]+) Mbps, ([\d.]+) pps/.exec(out);
-  return { sent, seconds: Number(actual?.[2] ?? NaN), mbps: Number(rated?.[1] ?? NaN), pps: Number(rated?.[2] ?? NaN) };
-}
-
-interface Trial {
-  tool: 'poolwatch' | 'tcpdump';
-  requestedPps: number;
-  replay: Replay;
-  analyzed: number;
-  received: number | null;
+interface TopRun {
+  tool: CapturerName;
+  sender: 'tcpreplay' | 'trafgen';
+  round: number;
+  sent: Sent;
+  seen: number;
   dropped: number | null;
-  queueDropped: number | null;
-  queuePeak: number | null;
-  ok: boolean;
+  workers: LiveWorker[];
+  cpuS: number;
+  findingsEqualScan: boolean | null;
+  findingsEqualOneWorker: boolean | null;
+  lossFree: boolean;
 }
 
-function waitFor(getText: () => string, re: RegExp, ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const end = Date.now() + ms;
-    const tick = (): void => {
-      if (re.test(getText())) resolve();
-      else if (Date.now() > end) reject(new Error(`no ${re} within ${ms} ms: ${getText().slice(-1000)}`));
-      else setTimeout(tick, 25);
-    };
-    tick();
-  });
+const rotate = <T>(xs: readonly T[], k: number): T[] => xs.map((_, i) => xs[(i + k) % xs.length]);
+
+function scanPasses(file: string, passes: number): Pass[] {
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'floor.js'), '--passes-of', file, String(passes)], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`scan passes failed: ${r.stderr.slice(-1000)}`);
+  return JSON.parse(r.stdout) as Pass[];
 }
 
-async function trialPoolwatch(file: string, pps: number, limit: number | undefined, bufferMiB: number, queueMiB: number): Promise<Trial> {
-  const runner = `const { main } = require(${JSON.stringify(MAIN_JS)}); main(process.argv.slice(1)).then((c) => { process.exitCode = c; });`;
-  // Findings to a file, as a deployment would: the summary is its last line.
-  const stream = path.join(os.tmpdir(), `${NS}.jsonl`);
-  fs.rmSync(stream, { force: true });
-  const args = ['live', '-i', 'va', '-o', stream, '--buffer-size', String(bufferMiB), '--queue-size', String(queueMiB), '--stats-interval', '0', '--update-interval', '0', '--log-level', 'info'];
-  const child = spawn('ip', ['netns', 'exec', NS, process.execPath, '-e', runner, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stdout!.resume();
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  try {
-    await waitFor(() => err, /"msg":"capturing"/, 20_000);
-    const rep = await replay(file, pps, limit);
-    // Let the pipeline finish what it holds before stopping (stop also drains the ring).
-    await new Promise((r) => setTimeout(r, 1000));
-    process.kill(child.pid!, 'SIGTERM');
-    const code = await exited;
-    const summary = JSON.parse(fs.readFileSync(stream, 'utf8').trim().split('\n').pop() ?? '{}') as {
-      type?: string;
-      packets?: number;
-      received?: number | null;
-      dropped?: number | null;
-      queueDropped?: number;
-      interfaces?: { queuePeak: number }[];
-    };
-    if (code !== 0 || summary.type !== 'summary') throw new Error(`poolwatch exit ${code}: ${err.slice(-1500)}`);
-    const analyzed = summary.packets ?? 0;
-    return {
-      tool: 'poolwatch',
-      requestedPps: pps,
-      replay: rep,
-      analyzed,
-      received: summary.received ?? null,
-      dropped: summary.dropped ?? null,
-      queueDropped: summary.queueDropped ?? null,
-      queuePeak: summary.interfaces?.[0]?.queuePeak ?? null,
-      ok: analyzed === rep.sent && summary.dropped === 0 && summary.queueDropped === 0,
-    };
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    fs.rmSync(stream, { force: true });
-  }
+function scanFindings(file: string, tmp: string): string[] {
+  const out = path.join(tmp, 'scan.jsonl');
+  const r = spawnSync(process.execPath, ['-e', CLI_SHIM, BUILD_CLI, 'scan', file, '--format', 'jsonl', '-o', out], { encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`scan failed: ${r.stderr.slice(-1000)}`);
+  const f = comparableFindings(fs.readFileSync(out, 'utf8'), false);
+  fs.rmSync(out, { force: true });
+  return f;
 }
 
-async function trialTcpdump(file: string, pps: number, limit: number | undefined, bufferMiB: number): Promise<Trial> {
-  const child = spawn('ip', ['netns', 'exec', NS, 'tcpdump', '-i', 'va', '-n', '-B', String(bufferMiB * 1024), '--immediate-mode', '-w', '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  const exited = new Promise<void>((r) => child.on('close', () => r()));
-  try {
-    await waitFor(() => err, /listening on/, 10_000);
-    const rep = await replay(file, pps, limit);
-    await new Promise((r) => setTimeout(r, 500));
-    process.kill(child.pid!, 'SIGINT');
-    await exited;
-    const captured = Number(/(\d+) packets? captured/.exec(err)?.[1] ?? NaN);
-    const dropped = Number(/(\d+) packets? dropped by kernel/.exec(err)?.[1] ?? NaN);
-    return { tool: 'tcpdump', requestedPps: pps, replay: rep, analyzed: captured, received: captured, dropped, queueDropped: null, queuePeak: null, ok: captured === rep.sent && dropped === 0 };
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-}
-
-let senderLimited = false;
-
-async function search(tool: 'poolwatch' | 'tcpdump', rates: number[], repeat: number, run: (pps: number) => Promise<Trial>, log: Trial[]): Promise<number> {
-  senderLimited = false;
-  const passes = async (pps: number): Promise<boolean> => {
-    for (let i = 0; i < repeat; i++) {
-      const t = await run(pps);
-      log.push(t);
-      process.stderr.write(
-        `${tool.padEnd(9)} ${String(pps).padStart(7)} pps asked, ${t.replay.pps.toFixed(0).padStart(7)} pps / ${t.replay.mbps.toFixed(1).padStart(6)} Mbit/s sent: ` +
-          `${t.replay.sent} sent, ${t.analyzed} analyzed, dropped ${t.dropped} in the kernel, ${t.queueDropped ?? '-'} in the queue (peak ${t.queuePeak === null ? '-' : (t.queuePeak / 1048576).toFixed(1) + ' MiB'}) -> ${t.ok ? 'ok' : 'LOSS'}\n`,
-      );
-      if (!t.ok) return false;
-      if (t.replay.pps < pps * 0.95) {
-        senderLimited = true;
-        return false;
-      }
-    }
-    return true;
-  };
-  let best = 0;
-  let bad = 0;
-  for (const r of rates) {
-    if (await passes(r)) best = r;
-    else {
-      bad = r;
-      break;
-    }
-  }
-  if (senderLimited) {
-    process.stderr.write(`${tool}: tcpreplay could not send at ${bad} pps; the search stops at the sender's limit\n`);
-    return best;
-  }
-  // Bisect to within 5 % between the last pass and the first failure.
-  while (bad > 0 && bad - best > Math.max(1000, best * 0.05)) {
-    const mid = Math.round((best + bad) / 2 / 500) * 500;
-    if (mid <= best || mid >= bad) break;
-    if (await passes(mid)) best = mid;
-    else if (senderLimited) break;
-    else bad = mid;
-  }
-  return best;
-}
+const log = (s: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 
 async function main(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('needs root (network namespaces)');
-  const mixed = path.join(dataDir(), 'mixed.pcap');
-  const file = path.resolve(arg('--capture') ?? (fs.existsSync(mixed) ? mixed : path.join(dataDir(), 'mixed-quick.pcap')));
-  if (!fs.existsSync(file)) throw new Error(`no capture at ${file}: make it with node dist/bench/make-captures.js --only mixed, or pass --capture`);
-  const limit = Number(arg('--limit') ?? 300_000) || undefined;
-  const rates = (arg('--rates') ?? '10000,20000,30000,40000,50000,60000,80000,100000,130000,160000').split(',').map(Number);
-  const bufferMiB = Number(arg('--buffer-size') ?? 256);
-  const queueMiB = Number(arg('--queue-size') ?? 16);
-  const repeat = Number(arg('--repeat') ?? 2);
-  const trials: Trial[] = [];
+  if (process.getuid?.() !== 0) throw new Error('needs root (network namespaces, packet sockets)');
+  const args = process.argv.slice(2);
+  const rates = (optionValue(args, '--rates') ?? '20000,50000,100000').split(',').map(Number);
+  const rounds = Number(optionValue(args, '--rounds') ?? 3);
+  const limit = Number(optionValue(args, '--limit') ?? 300_000);
+  const warmup = Number(optionValue(args, '--warmup') ?? 50_000);
+  const loop = Number(optionValue(args, '--loop') ?? 5);
+  const bufferMiB = Number(optionValue(args, '--buffer-size') ?? 256);
+  const scanPassCount = Math.max(2, Number(optionValue(args, '--scan-passes') ?? 4));
+  const tools = ((optionValue(args, '--tools') ?? [...CAPTURERS, 'scan'].join(',')).split(',') as Tool[]).filter((t) => t === 'scan' || (CAPTURERS as readonly string[]).includes(t));
+  const source = path.resolve(optionValue(args, '--capture') ?? path.join(dataDir(), 'mixed.pcap'));
+  if (!fs.existsSync(source)) throw new Error(`no capture at ${source}: make it with node dist/bench/make-captures.js --only mixed, or pass --capture`);
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-livebench-'));
+  const ns = new Netns();
   const cleanup = (): void => {
-    tearDown();
+    ns.del();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  };
+  const onSignal = (): void => {
+    cleanup();
     process.exit(130);
   };
-  process.once('SIGINT', cleanup);
-  process.once('SIGTERM', cleanup);
-  setUp();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const started = new Date();
-  let poolwatchBest = 0;
-  let tcpdumpBest: number | null = null;
+  const load0 = os.loadavg();
+  const file = path.join(tmp, `packets-${limit}.pcap`);
+  const packets = cutPcap(source, file, limit);
+  const packetBytes = fs.statSync(file).size - 24 - 16 * packets;
+  log(`${packets} packets of ${path.basename(source)}, ${(packetBytes / packets).toFixed(0)} bytes a frame on average`);
+
+  const samples: RateSample[] = [];
+  const ends: ProcessEnd[] = [];
+  const tops: TopRun[] = [];
+  const maxMs = 600_000;
   try {
-    poolwatchBest = await search('poolwatch', rates, repeat, (pps) => trialPoolwatch(file, pps, limit, bufferMiB, queueMiB), trials);
-    if (process.argv.includes('--tcpdump')) tcpdumpBest = await search('tcpdump', rates, repeat, (pps) => trialTcpdump(file, pps, limit, bufferMiB), trials);
+    ns.up();
+    for (let round = 0; round < rounds; round++) {
+      for (const tool of rotate(tools, round)) {
+        if (tool === 'scan') {
+          const ps = scanPasses(file, scanPassCount);
+          for (const p of ps) if (p.packets !== packets) throw new Error(`scan read ${p.packets} packets, the file holds ${packets}`);
+          const warm = median(ps.slice(1).map((p) => p.cpuS));
+          for (const rate of rates) samples.push({ tool, round, rate, sent: null, cpuS: warm, usPerPacket: (warm / packets) * 1e6, threads: [] });
+          log(`round ${round + 1} scan: ${((warm / packets) * 1e6).toFixed(3)} µs a packet (warm passes ${ps.slice(1).map((p) => p.cpuS.toFixed(2)).join(', ')} s; first ${ps[0].cpuS.toFixed(2)} s)`);
+          continue;
+        }
+        const cap = await startCapturer(ns, tool, { tmp, bufferMiB, maxMs });
+        let sentAll = 0;
+        try {
+          sentAll += (await tcpreplay(ns, file, { rate: 50_000, limit: warmup, maxMs: 120_000 })).sent;
+          await sleep(1000);
+          for (const rate of rotate(rates, round)) {
+            const before = cap.cpu();
+            const sent = await tcpreplay(ns, file, { rate, maxMs: 120_000 });
+            // Long enough for the last partly filled ring block to retire and be read (libpcap's
+            // timeout for tcpdump -w and ndpiReader is 1 s).
+            await sleep(1300);
+            const after = cap.cpu();
+            sentAll += sent.sent;
+            const cpuS = after.seconds - before.seconds;
+            samples.push({ tool, round, rate, sent, cpuS, usPerPacket: (cpuS / sent.sent) * 1e6, threads: threadDelta(before, after) });
+            log(`round ${round + 1} ${tool} @ ${rate} pps (sent ${sent.pps.toFixed(0)} pps): ${((cpuS / sent.sent) * 1e6).toFixed(3)} µs a packet, ${cpuS.toFixed(2)} s for ${sent.sent}`);
+          }
+        } finally {
+          const end = await cap.stop();
+          ends.push({ tool, round, end, sent: sentAll });
+          log(`round ${round + 1} ${tool}: saw ${end.seen} of ${sentAll}, kernel drops ${end.dropped ?? 'not reported'}${end.workers.length ? `; workers ${end.workers.map((w) => `#${w.worker} ${w.packets} packets ${w.cpuUserMs + w.cpuSystemMs} ms`).join(', ')}` : ''}`);
+        }
+      }
+    }
+
+    if (!args.includes('--no-topspeed')) {
+      const copies = path.join(tmp, `packets-x${loop}.pcap`);
+      repeatPcap(file, copies, loop);
+      const scanned = scanFindings(copies, tmp);
+      fs.rmSync(copies, { force: true });
+      log(`scan of ${loop} copies: ${scanned.length} findings`);
+      const topTools = (['live', 'live-w2', 'tcpdump'] as CapturerName[]).filter((t) => tools.includes(t));
+      for (let round = 0; round < rounds; round++) {
+        const found = new Map<CapturerName, string[]>();
+        for (const tool of rotate(topTools, round)) {
+          const cap = await startCapturer(ns, tool, { tmp, bufferMiB, maxMs });
+          let sent: Sent | null = null;
+          let cpuS = 0;
+          try {
+            const before = cap.cpu();
+            sent = await tcpreplay(ns, file, { rate: 'top', loop, maxMs: 300_000 });
+            await sleep(1500);
+            cpuS = cap.cpu().seconds - before.seconds;
+          } finally {
+            const end = await cap.stop();
+            if (sent !== null) {
+              const lossFree = end.seen === sent.sent && end.dropped === 0;
+              let equalScan: boolean | null = null;
+              if (end.findings !== null) {
+                equalScan = lossFree ? JSON.stringify(end.findings) === JSON.stringify(scanned) : null;
+                if (equalScan === false) {
+                  const d = findingsDiff(end.findings, scanned);
+                  log(`  findings differ from scan: only live ${d.onlyA.slice(0, 3).join(' | ')}; only scan ${d.onlyB.slice(0, 3).join(' | ')}`);
+                }
+                if (lossFree) found.set(tool, end.findings);
+              }
+              tops.push({ tool, sender: 'tcpreplay', round, sent, seen: end.seen, dropped: end.dropped, workers: end.workers, cpuS, findingsEqualScan: equalScan, findingsEqualOneWorker: null, lossFree });
+              log(`round ${round + 1} topspeed ${tool}: sent ${sent.sent} at ${sent.pps.toFixed(0)} pps (${sent.mbps.toFixed(0)} Mbit/s), saw ${end.seen}, kernel drops ${end.dropped}, findings = scan: ${equalScan}`);
+            }
+          }
+        }
+        // Two workers against one, for the rounds where both lost nothing.
+        const one = found.get('live');
+        const two = found.get('live-w2');
+        const t2 = tops.find((x) => x.round === round && x.tool === 'live-w2' && x.sender === 'tcpreplay');
+        if (t2 && one && two) t2.findingsEqualOneWorker = JSON.stringify(one) === JSON.stringify(two);
+      }
+    }
+
+    const hasTrafgen = spawnSync('trafgen', ['-v'], { timeout: 5000 }).status === 0;
+    if (!args.includes('--no-trafgen') && hasTrafgen) {
+      const cfg = path.join(tmp, 'trafgen.cfg');
+      const frames = trafgenConfig(file, cfg, 20_000);
+      for (let round = 0; round < Math.min(rounds, 2); round++) {
+        for (const tool of rotate(['live', 'tcpdump'] as CapturerName[], round)) {
+          const cap = await startCapturer(ns, tool, { tmp, bufferMiB, maxMs });
+          let sent: Sent | null = null;
+          let cpuS = 0;
+          try {
+            const before = cap.cpu();
+            sent = await trafgen(ns, cfg, packets * loop, 300_000);
+            await sleep(1500);
+            cpuS = cap.cpu().seconds - before.seconds;
+          } finally {
+            const end = await cap.stop();
+            if (sent !== null) {
+              tops.push({ tool, sender: 'trafgen', round, sent, seen: end.seen, dropped: end.dropped, workers: end.workers, cpuS, findingsEqualScan: null, findingsEqualOneWorker: null, lossFree: end.seen === sent.sent && end.dropped === 0 });
+              log(`round ${round + 1} trafgen (${frames} frames in turn) ${tool}: sent ${sent.sent} at ${sent.pps.toFixed(0)} pps, saw ${end.seen}, kernel drops ${end.dropped}`);
+            }
+          }
+        }
+      }
+    } else if (!hasTrafgen) log('trafgen not installed (Debian netsniff-ng): skipped');
   } finally {
-    tearDown();
+    cleanup();
   }
-  const best = trials.filter((t) => t.tool === 'poolwatch' && t.requestedPps === poolwatchBest && t.ok);
+
   const result = {
     date: started.toISOString(),
-    capture: path.relative(path.join(dataDir(), '..', '..'), file),
-    captureBytes: fs.statSync(file).size,
-    limit: limit ?? null,
+    command: `node dist/bench/live-replay.js ${args.join(' ')}`.trim(),
+    capture: path.basename(source),
+    packets,
+    bytesPerFrame: packetBytes / packets,
+    rates,
+    rounds,
+    warmup,
+    loop,
     bufferMiB,
-    queueMiB,
-    repeat,
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg(), node: process.version, kernel: os.release() },
-    tcpreplay: `${tcpreplayVersion()}, --timer nano`,
-    poolwatchDropFreePps: poolwatchBest,
-    poolwatchDropFreeMbps: best.length ? Math.min(...best.map((t) => t.replay.mbps)) : null,
-    poolwatchDropFreeActualPps: best.length ? Math.min(...best.map((t) => t.replay.pps)) : null,
-    tcpdumpDropFreePps: tcpdumpBest,
-    trials,
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavgStart: load0, loadavgEnd: os.loadavg(), node: process.version, kernel: os.release() },
+    samples,
+    ends,
+    tops,
   };
   fs.mkdirSync(outDir(), { recursive: true });
-  fs.writeFileSync(path.join(outDir(), 'live-replay.json'), JSON.stringify(result, null, 2) + '\n');
-  process.stdout.write(JSON.stringify({ poolwatchDropFreePps: poolwatchBest, mbps: result.poolwatchDropFreeMbps, tcpdumpDropFreePps: tcpdumpBest }) + '\n');
+  fs.writeFileSync(path.join(outDir(), 'live-replay.json'), JSON.stringify(result, null, 1) + '\n');
+  process.stdout.write(renderTable(result));
 }
 
-main().catch((e: unknown) => {
-  tearDown();
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-  process.exitCode = 1;
-});
+interface Result {
+  date: string;
+  command: string;
+  packets: number;
+  rates: number[];
+  rounds: number;
+  loop: number;
+  machine: { loadavgStart: number[]; loadavgEnd: number[] };
+  samples: RateSample[];
+  ends: ProcessEnd[];
+  tops: TopRun[];
+}
+
+const LABEL: { [t in Tool]: string } = {
+  live: 'poolwatch live (1 worker)',
+  'live-w2': 'poolwatch live --workers 2',
+  scan: 'poolwatch scan (file)',
+  tcpdump: 'tcpdump -B 262144 -w FILE',
+  ndpiReader: 'ndpiReader -i IF',
+};
+
+/** The tables as Markdown, as they go into bench/README.md. */
+export function renderTable(r: Result): string {
+  const out: string[] = [];
+  const cell = (tool: Tool, rate: number): { med: number; sp: number } => {
+    const xs = r.samples.filter((s) => s.tool === tool && s.rate === rate).map((s) => s.usPerPacket);
+    return { med: median(xs), sp: spread(xs) };
+  };
+  const tools = [...new Set(r.samples.map((s) => s.tool))];
+  const kpps = (x: number): string => `${x / 1000} kpps`;
+  out.push(`Steady CPU per packet, µs (user + system, every thread), median of ${r.rounds} rounds, (max - min) / median in brackets; ${r.packets} packets each:`, '');
+  out.push(`| program | ${r.rates.map(kpps).join(' | ')} |`, `|---|${r.rates.map(() => '---:').join('|')}|`);
+  for (const t of tools) out.push(`| ${LABEL[t]} | ${r.rates.map((x) => { const c = cell(t, x); return `${c.med.toFixed(3)} (${(c.sp * 100).toFixed(0)} %)`; }).join(' | ')} |`);
+  const sentRates = r.rates.map((x) => median(r.samples.filter((s) => s.rate === x && s.sent).map((s) => s.sent!.pps)));
+  out.push(`| (tcpreplay's achieved rate) | ${sentRates.map((p) => `${(p / 1000).toFixed(1)} kpps`).join(' | ')} |`, '');
+  const ratio = (a: Tool, b: Tool, target: number, most: boolean): string =>
+    `| live ÷ ${b} (target ${most ? '<=' : '<='} ${target}) | ${r.rates.map((x) => { const q = cell(a, x).med / cell(b, x).med; return Number.isFinite(q) ? `${q.toFixed(2)} ${q <= target ? 'met' : 'NOT met'}` : '-'; }).join(' | ')} |`;
+  out.push(`| ratio | ${r.rates.map(kpps).join(' | ')} |`, `|---|${r.rates.map(() => '---:').join('|')}|`);
+  out.push(ratio('live', 'scan', 1.5, true), ratio('live', 'tcpdump', 1.5, true), ratio('live', 'ndpiReader', 0.5, true));
+  out.push(`| live --workers 2 ÷ scan | ${r.rates.map((x) => (cell('live-w2', x).med / cell('scan', x).med).toFixed(2)).join(' | ')} |`, '');
+  const drops = r.ends.filter((e) => e.end.dropped !== 0 || e.end.seen !== e.sent);
+  out.push(drops.length === 0 ? 'Every capturing program saw every packet sent in the fixed-rate runs (kernel drops 0 where reported).' : `Loss in fixed-rate runs: ${drops.map((e) => `${e.tool} round ${e.round + 1}: saw ${e.end.seen} of ${e.sent}, kernel drops ${e.end.dropped ?? 'n/a'}`).join('; ')}.`);
+  const w2 = r.ends.filter((e) => e.tool === 'live-w2');
+  if (w2.length) out.push('', `--workers 2, fixed-rate processes (warm-up and all rates): ${w2.map((e) => e.end.workers.map((w) => `worker ${w.worker} ${w.packets} packets, ${w.cpuUserMs + w.cpuSystemMs} ms CPU`).join(' / ')).join('; ')}.`);
+  if (r.tops.length) {
+    out.push('', `Top speed, ${r.packets} packets x ${r.loop} (${r.packets * r.loop}) in one replay, fresh process each:`, '');
+    out.push('| sender | program | rounds | sent pps (median) | Mbit/s | loss-free rounds | kernel drops (max) | findings = scan | CPU µs/packet |', '|---|---|---:|---:|---:|---:|---:|---|---:|');
+    const keys = [...new Set(r.tops.map((t) => `${t.sender}|${t.tool}`))];
+    for (const k of keys) {
+      const [sender, tool] = k.split('|') as [string, CapturerName];
+      const ts = r.tops.filter((t) => t.sender === sender && t.tool === tool);
+      const eq = ts.map((t) => t.findingsEqualScan);
+      out.push(
+        `| ${sender} | ${LABEL[tool]} | ${ts.length} | ${median(ts.map((t) => t.sent.pps)).toFixed(0)} | ${median(ts.map((t) => t.sent.mbps)).toFixed(0)} | ${ts.filter((t) => t.lossFree).length} | ${Math.max(...ts.map((t) => t.dropped ?? 0))} | ${eq.every((e) => e === null) ? '-' : eq.map((e) => (e === null ? 'n/a' : e ? 'yes' : 'NO')).join(', ')} | ${median(ts.map((t) => (t.cpuS / t.sent.sent) * 1e6)).toFixed(3)} |`,
+      );
+    }
+    const w = r.tops.filter((t) => t.tool === 'live-w2' && t.sender === 'tcpreplay');
+    if (w.length) out.push('', `--workers 2 at top speed: ${w.map((t) => `${t.workers.map((x) => `worker ${x.worker} ${x.packets} packets ${x.cpuUserMs + x.cpuSystemMs} ms`).join(', ')}; = 1 worker's findings: ${t.findingsEqualOneWorker ?? 'n/a'}`).join(' | ')}`);
+  }
+  out.push('', `${r.date}, \`${r.command}\`, load average ${r.machine.loadavgStart.map((x) => x.toFixed(1)).join(' ')} at the start, ${r.machine.loadavgEnd.map((x) => x.toFixed(1)).join(' ')} at the end.`, '');
+  return out.join('\n');
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  });
+}
