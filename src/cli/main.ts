@@ -15,6 +15,7 @@ const scanModule = () => require('./scan') as typeof import('./scan');
 const liveModule = () => require('./live') as typeof import('./live');
 const interfacesModule = () => require('./interfaces') as typeof import('./interfaces');
 const sinkOptionsModule = () => require('../report/sinks/options') as typeof import('../report/sinks/options');
+const collectModule = () => require('./collect') as typeof import('./collect');
 
 /** yargs drops a lone '-' argument, so stdin travels under a name no real path can have. */
 const STDIN_ARG = '\u0000stdin';
@@ -171,6 +172,21 @@ export async function main(argv: string[]): Promise<number> {
       (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
       (a) => {
         work = async () => interfacesModule().interfaces(a.json);
+      },
+    )
+    .command(
+      'collect',
+      'read the findings sensors published to a Kafka topic and write them as one report (README "Fleet view")',
+      (y) =>
+        y
+          .option('kafka-brokers', { type: 'string', demandOption: true, describe: 'bootstrap brokers host:port[,host:port...]' })
+          .option('kafka-topic', { type: 'string', default: 'poolwatch', describe: 'the topic the sensors publish to' })
+          .option('group', { type: 'string', describe: 'consumer group: read from its committed offsets and commit (default: a new group, the whole topic)' })
+          .option('idle', { type: 'number', default: 5, describe: 'seconds without a record before the report is written' })
+          .option('format', { alias: 'f', choices: writersModule().FORMATS, describe: 'report format (as for scan)' })
+          .option('output', { alias: 'o', type: 'string', describe: 'write the report to FILE' }),
+      (a) => {
+        work = () => collectModule().collect({ kafkaBrokers: a.kafkaBrokers, kafkaTopic: a.kafkaTopic, group: a.group, idle: a.idle, format: a.format as Format | undefined, output: a.output }, makeLogger(a.logLevel ?? 'warn'));
       },
     )
     .command('signatures', 'signature lists', (y) =>

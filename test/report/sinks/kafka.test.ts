@@ -11,6 +11,7 @@ import { KafkaSink } from '../../../src/report/sinks/kafka';
 import { findingMessage } from '../../../src/report/sinks/message';
 import { closeSinks } from '../../../src/report/sinks/options';
 import { KafkaBroker } from '../../servers/kafka';
+import { parseJsonl, runCliAsync } from './cli-async';
 import { makeFindings } from './findings';
 import { memoryLog } from './log';
 
@@ -153,4 +154,30 @@ maybe('Kafka sink against a real broker (KRaft)', () => {
     const got = await readBack(topic, 6);
     expect(got.map((r) => r.key).sort()).toEqual([0, 1, 2, 4, 5, 6].map((i) => findings[i].host).sort());
   }, 60_000);
+
+  test('collect: two sensors publish to one topic, collect merges their findings into one report', async () => {
+    const topic = 'pw-fleet';
+    await createTopic(topic);
+    const { log } = memoryLog();
+    const a = new KafkaSink({ brokers: [broker.bootstrap], topic, log, sensor: 'sensor-a' });
+    const b = new KafkaSink({ brokers: [broker.bootstrap], topic, log, sensor: 'sensor-b' });
+    // a sees hosts 0..59 (new, then final), b hosts 40..119: 20 hosts seen by both.
+    for (const f of findings.slice(0, 60)) a.publish(findingMessage(f, 'new'));
+    for (const f of findings.slice(40)) b.publish(findingMessage(f, 'final'));
+    for (const f of findings.slice(0, 60)) a.publish(findingMessage(f, 'final'));
+    expect(await a.close(30_000)).toMatchObject({ sent: 120, failed: 0 });
+    expect(await b.close(30_000)).toMatchObject({ sent: 80, failed: 0 });
+    const r = await runCliAsync(['collect', '--kafka-brokers', broker.bootstrap, '--kafka-topic', topic, '--idle', '3', '-f', 'jsonl'], 90_000);
+    expect(r.status).toBe(0);
+    const report = parseJsonl(r.stdout);
+    expect(report.summary).toMatchObject({ findings: findings.length, records: 200, ignored: 0, sensors: ['sensor-a', 'sensor-b'], stoppedBy: 'idle' });
+    const byHost = new Map(report.findings.map((f) => [f.host as string, f]));
+    expect(byHost.size).toBe(findings.length);
+    for (const [i, f] of findings.entries()) {
+      const got = byHost.get(f.host)!;
+      const both = i >= 40 && i < 60;
+      expect(got.sensors).toEqual(both ? ['sensor-a', 'sensor-b'] : [i < 40 ? 'sensor-a' : 'sensor-b']);
+      expect(got.packets).toBe(both ? f.packets * 2 : f.packets);
+    }
+  }, 120_000);
 });
