@@ -27,6 +27,9 @@ export interface CollectArgs {
   output?: string;
 }
 
+/** How long joining the consumer group may take before collect gives up. */
+const JOIN_TIMEOUT_MS = 60_000;
+
 export async function collect(args: CollectArgs, log: Log): Promise<number> {
   let brokers: string[];
   try {
@@ -68,12 +71,27 @@ export async function collect(args: CollectArgs, log: Log): Promise<number> {
     log.error({ brokers, topic: args.kafkaTopic, err: (e as Error).message }, `collect: cannot read ${args.kafkaTopic} from ${brokers.join(',')}: ${(e as Error).message}`);
     return EXIT_INTERNAL;
   }
+  // The idle clock starts when the group is joined: joining (a rebalance) can take longer than --idle.
+  let joinedAt: number | null = null;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joinedAt ??= Date.now();
+    lastRecord = Math.max(lastRecord, joinedAt);
+  });
+  let notJoined = false;
   const idleTimer = setInterval(() => {
-    if (Date.now() - lastRecord >= args.idle * 1000) stop();
+    if (joinedAt !== null && Date.now() - lastRecord >= args.idle * 1000) stop();
+    if (joinedAt === null && Date.now() - started > JOIN_TIMEOUT_MS) {
+      notJoined = true;
+      stop();
+    }
   }, 100);
   const why = await stopped;
   clearInterval(idleTimer);
   await within(consumer.disconnect(), 5_000);
+  if (notJoined) {
+    log.error({ brokers, topic: args.kafkaTopic, groupId }, `collect: joined no consumer group for ${args.kafkaTopic} within ${JOIN_TIMEOUT_MS / 1000} s`);
+    return EXIT_INTERNAL;
+  }
   const findings = merge.findings();
   const summary: Summary & { sensors: string[]; records: number; ignored: number; stoppedBy: string } = {
     type: 'summary',
