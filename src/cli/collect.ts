@@ -55,6 +55,12 @@ export async function collect(args: CollectArgs, log: Log): Promise<number> {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   });
+  // The idle clock starts when the group is joined: joining (a rebalance) can take longer than --idle.
+  let joinedAt: number | null = null;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joinedAt ??= Date.now();
+    lastRecord = Math.max(lastRecord, joinedAt);
+  });
   try {
     await consumer.connect();
     await consumer.subscribe({ topic: args.kafkaTopic, fromBeginning: args.group === undefined });
@@ -71,12 +77,6 @@ export async function collect(args: CollectArgs, log: Log): Promise<number> {
     log.error({ brokers, topic: args.kafkaTopic, err: (e as Error).message }, `collect: cannot read ${args.kafkaTopic} from ${brokers.join(',')}: ${(e as Error).message}`);
     return EXIT_INTERNAL;
   }
-  // The idle clock starts when the group is joined: joining (a rebalance) can take longer than --idle.
-  let joinedAt: number | null = null;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    joinedAt ??= Date.now();
-    lastRecord = Math.max(lastRecord, joinedAt);
-  });
   let notJoined = false;
   const idleTimer = setInterval(() => {
     if (joinedAt !== null && Date.now() - lastRecord >= args.idle * 1000) stop();
