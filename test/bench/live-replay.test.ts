@@ -161,7 +161,8 @@ maybe('one replay of a sample in a namespace, read back from each tool', () => {
       while (!/listening on/.test(err)) await sleep(25);
       const sent = await trafgen(ns, cfg, 24, 30_000);
       expect(sent.sent).toBe(24);
-      await sleep(500);
+      // tcpdump -w reads its ring when a block retires, 1 s after its first packet; SIGINT does not drain it.
+      await sleep(1500);
       dump.kill('SIGINT');
       await new Promise((r) => dump.on('close', r));
       // Each sample frame twice, in order, as the sample holds them.
