@@ -1,10 +1,11 @@
 /*
  * AF_PACKET TPACKET_V3 capture for poolwatch live: one socket with a memory-mapped
  * ring of blocks, a BPF filter compiled by libpcap on a dead handle, optional
- * PACKET_FANOUT membership. read() copies whole retired blocks into a JavaScript
- * Buffer (the one copy) and hands each block back to the kernel at once, so the
- * ring never waits on JavaScript; the JavaScript side walks the tpacket3_hdr
- * records itself (src/capture/afpacket/walker.ts). Nothing here runs per packet.
+ * PACKET_FANOUT membership. The whole ring is also a Buffer: next() gives the
+ * offset of the oldest block the kernel handed over, JavaScript walks its
+ * tpacket3_hdr records in place (src/capture/afpacket/walker.ts), and release()
+ * hands it back: no copy. read() instead copies whole blocks into a Buffer and
+ * releases them at once (for tools and tests). Nothing here runs per packet.
  *
  * Every call is synchronous and meant for one worker thread per set of sockets:
  * wait() blocks in poll(2) with a timeout, so the caller decides how long.
@@ -47,10 +48,25 @@ typedef struct {
   uint64_t packets;
   uint64_t drops;
   uint64_t freezes;
+  /* Set once the ring is handed to JavaScript as a Buffer: its finalizer unmaps it, not close(). */
+  int shared;
 } ring_t;
 
+typedef struct {
+  uint8_t *map;
+  size_t len;
+} mapping_t;
+
+static void mapping_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)data;
+  mapping_t *m = (mapping_t *)hint;
+  munmap(m->map, m->len);
+  free(m);
+}
+
 static void ring_close(ring_t *r) {
-  if (r->map != NULL) munmap(r->map, r->map_len);
+  if (r->map != NULL && !r->shared) munmap(r->map, r->map_len);
   r->map = NULL;
   if (r->fd >= 0) close(r->fd);
   r->fd = -1;
@@ -307,6 +323,21 @@ static napi_value af_open(napi_env env, napi_callback_info info) {
     return fail(env, "ENOMEM", "cannot wrap the ring");
   }
   napi_set_named_property(env, result, "ring", ext);
+  /* The whole ring as one Buffer, for walking blocks in place (next/release): no copy. */
+  mapping_t *m = (mapping_t *)malloc(sizeof(mapping_t));
+  napi_value mapbuf;
+  if (m != NULL) {
+    m->map = r->map;
+    m->len = r->map_len;
+    if (napi_create_external_buffer(env, r->map_len, r->map, mapping_finalize, m, &mapbuf) == napi_ok) {
+      r->shared = 1;
+      napi_set_named_property(env, result, "map", mapbuf);
+    } else {
+      free(m);
+    }
+  }
+  set_u32(env, result, "blockSize", block_size);
+  set_u32(env, result, "blockCount", block_nr);
   set_u32(env, result, "linkType", cooked ? LINKTYPE_LINUX_SLL : LINKTYPE_ETHERNET);
   set_u32(env, result, "ifindex", (uint32_t)ifindex);
   set_bool(env, result, "loopback", loopback);
@@ -345,6 +376,42 @@ static napi_value af_read(napi_env env, napi_callback_info info) {
   }
   napi_value out;
   napi_create_uint32(env, (uint32_t)off, &out);
+  return out;
+}
+
+/* next(ring) -> byte offset in the ring of the oldest block the kernel has handed over, or -1. */
+static napi_value af_next(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  ring_t *r = argc >= 1 ? ring_of(env, argv[0]) : NULL;
+  if (r == NULL) return NULL;
+  int64_t at = -1;
+  if (r->map != NULL && r->fd >= 0) {
+    struct tpacket_block_desc *bd = (struct tpacket_block_desc *)(r->map + (size_t)r->cur * r->block_size);
+    if ((__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0) at = (int64_t)r->cur * r->block_size;
+  }
+  napi_value out;
+  napi_create_int64(env, at, &out);
+  return out;
+}
+
+/* release(ring): the block next() gave back to the kernel; the one after it is next. */
+static napi_value af_release(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  ring_t *r = argc >= 1 ? ring_of(env, argv[0]) : NULL;
+  if (r == NULL) return NULL;
+  if (r->map != NULL && r->fd >= 0) {
+    struct tpacket_block_desc *bd = (struct tpacket_block_desc *)(r->map + (size_t)r->cur * r->block_size);
+    if ((__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0) {
+      __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+      r->cur = (r->cur + 1) % r->block_nr;
+    }
+  }
+  napi_value out;
+  napi_get_undefined(env, &out);
   return out;
 }
 
@@ -463,6 +530,8 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"open", NULL, af_open, NULL, NULL, NULL, napi_default, NULL},
       {"read", NULL, af_read, NULL, NULL, NULL, napi_default, NULL},
+      {"next", NULL, af_next, NULL, NULL, NULL, napi_default, NULL},
+      {"release", NULL, af_release, NULL, NULL, NULL, napi_default, NULL},
       {"wait", NULL, af_wait, NULL, NULL, NULL, napi_default, NULL},
       {"error", NULL, af_error, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, af_stats, NULL, NULL, NULL, napi_default, NULL},

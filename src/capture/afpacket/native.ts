@@ -32,6 +32,10 @@ export interface Opened {
   ifindex: number;
   loopback: boolean;
   cooked: boolean;
+  /** The whole ring, mapped: blocks are walked in place between next() and release(). */
+  map: Buffer;
+  blockSize: number;
+  blockCount: number;
 }
 
 export interface RingStats {
@@ -45,6 +49,10 @@ export interface AfPacketAddon {
   open(opts: OpenOptions): Opened;
   /** Copies the retired blocks that fit into `buf` and hands them back to the kernel; bytes copied. */
   read(ring: Ring, buf: Buffer): number;
+  /** Offset in `map` of the oldest block the kernel has handed over, or -1. */
+  next(ring: Ring): number;
+  /** Hands that block back to the kernel. */
+  release(ring: Ring): void;
   /** poll(2): rings readable, 0 on timeout, or -1 - i when ring i has a socket error. */
   wait(rings: Ring[], timeoutMs: number): number;
   error(ring: Ring): { code: string; message: string } | null;

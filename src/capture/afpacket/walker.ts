@@ -1,5 +1,5 @@
 /**
- * Walks TPACKET_V3 blocks as the addon copies them (each block whole: its
+ * Walks TPACKET_V3 blocks, in place in the mapped ring or as the addon copies them (each block whole: its
  * tpacket_block_desc, then tpacket3_hdr records linked by tp_next_offset) and
  * hands every packet to the sink in the one reused Frame, as the file parsers
  * do: the same chunk-walking path as `scan`, nothing allocated per packet.
@@ -28,8 +28,6 @@ const LINKTYPE_LINUX_SLL = 113;
 export class BlockWalker extends RecordParser {
   /** Bytes on the wire of the packets walked (what the analyzer counts). */
   wireBytes = 0;
-  /** Capture time of the last packet of the last block walked, ms since the epoch. */
-  lastBlockMs = 0;
   private readonly cooked: boolean;
 
   constructor(source: string, sink: FrameSink, onWarning: (w: CaptureWarning) => void, readonly linkType: number) {
@@ -54,7 +52,6 @@ export class BlockWalker extends RecordParser {
         return end;
       }
       const blockEnd = pos + blockLength;
-      this.lastBlockMs = dv.getUint32(pos + 40, true) * 1000 + dv.getUint32(pos + 44, true) / 1e6;
       let p = pos + dv.getUint32(pos + 16, true);
       for (let i = 0; i < count && p + SLL + 20 <= blockEnd; i++) {
         const next = dv.getUint32(p, true);
@@ -104,6 +101,11 @@ export class BlockWalker extends RecordParser {
     }
     return end;
   }
+}
+
+/** Capture time of the newest packet of the block at `at`, ms since the epoch (its ts_last_pkt). */
+export function blockLastMs(buf: Buffer, at: number): number {
+  return buf.readUInt32LE(at + 40) * 1000 + buf.readUInt32LE(at + 44) / 1e6;
 }
 
 /** Capture time of the newest packet in the blocks of buf[0, length), ms since the epoch (their ts_last_pkt). */

@@ -1,8 +1,9 @@
 /**
  * One capture-and-analysis thread of `poolwatch live`: opens its AF_PACKET
  * sockets (one per interface, in that interface's fanout group when there are
- * several threads), and loops: copy the retired blocks, walk them into its own
- * Analyzer, and when nothing is ready block in poll(2) for at most POLL_MS. The
+ * several threads), and loops: walk each block the kernel has handed over in
+ * place in the mapped ring into its own Analyzer, hand it back, and when nothing
+ * is ready block in poll(2) for at most POLL_MS. The
  * loop is synchronous (the thread's event loop never runs while capturing), so
  * requests from the main thread are taken with receiveMessageOnPort between
  * batches; the main thread's event loop is never held by capture.
@@ -22,7 +23,7 @@ import type { AggregatorState } from '../../report/aggregate';
 import type { Finding } from '../../report/finding';
 import { LiveCaptureError, openFailure, type LiveFailureKind } from '../live/errors';
 import { loadAfPacket, type AfPacketAddon, type Opened, type Ring } from './native';
-import { BlockWalker, batchLastMs } from './walker';
+import { BlockWalker, blockLastMs } from './walker';
 
 export interface SocketSpec {
   device: string;
@@ -94,10 +95,10 @@ interface Socket {
   spec: SocketSpec;
   opened: Opened;
   walker: BlockWalker;
-  buf: Buffer;
-  filled: number;
-  base: number;
 }
+
+/** Blocks walked from one ring before the others (and the main thread's requests) get a turn. */
+const BLOCKS_PER_TURN = 64;
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 function sleep(ms: number): void {
@@ -131,7 +132,7 @@ function openAll(addon: AfPacketAddon, job: CaptureJob, analyzer: Analyzer): Soc
         throw openFailure(spec.device, spec.userFilter, err.message, 'kernel');
       }
       const walker = new BlockWalker(spec.device, analyzer, (w) => post({ type: 'warning', device: w.file, offset: w.offset, message: w.message }), opened.linkType);
-      sockets.push({ spec, opened, walker, buf: Buffer.allocUnsafeSlow(2 * Math.max(job.blockSize, 1 << 18)), filled: 0, base: 0 });
+      sockets.push({ spec, opened, walker });
     }
   } catch (e) {
     for (const s of sockets) addon.close(s.opened.ring);
@@ -155,35 +156,47 @@ function report(job: CaptureJob, addon: AfPacketAddon, sockets: Socket[], analyz
   };
 }
 
-/** Copies what every ring has ready and walks it: port 53 first, then the batch. Returns bytes copied. */
+/** Walks one block in place, where the kernel wrote it, and hands it back. */
+function walkBlock(addon: AfPacketAddon, s: Socket, at: number): void {
+  const map = s.opened.map;
+  const length = Math.min(map.readUInt32LE(at + 20), s.opened.blockSize);
+  s.walker.parse(map, at, at + length, 0);
+  addon.release(s.opened.ring);
+}
+
+/** Every port-53 block the kernel has handed over. */
+function drainDns(addon: AfPacketAddon, dns: Socket[]): number {
+  let got = 0;
+  for (const s of dns) {
+    for (let at = addon.next(s.opened.ring); at >= 0; at = addon.next(s.opened.ring)) {
+      walkBlock(addon, s, at);
+      got++;
+    }
+  }
+  return got;
+}
+
+/**
+ * Walks what every ring has ready; returns blocks walked. With port-53 sockets, each
+ * block of other packets waits until any answer older than its newest packet can have
+ * been handed over, and those answers are analyzed first.
+ */
 function pump(addon: AfPacketAddon, mains: Socket[], dns: Socket[]): number {
   let got = 0;
-  let lastMs = 0;
   for (const s of mains) {
-    const n = addon.read(s.opened.ring, s.buf);
-    s.filled = n;
-    got += n;
-    if (n > 0 && dns.length > 0) lastMs = Math.max(lastMs, batchLastMs(s.buf, n));
-  }
-  if (dns.length > 0) {
-    if (got > 0) {
-      const wait = lastMs + GUARD_MS - Date.now();
-      if (wait > 0) sleep(Math.min(wait, GUARD_MS));
-    }
-    for (const s of dns) {
-      for (let n = addon.read(s.opened.ring, s.buf); n > 0; n = addon.read(s.opened.ring, s.buf)) {
-        got += n;
-        s.walker.parse(s.buf, 0, n, s.base);
-        s.base += n;
+    for (let n = 0; n < BLOCKS_PER_TURN; n++) {
+      const at = addon.next(s.opened.ring);
+      if (at < 0) break;
+      if (dns.length > 0) {
+        const wait = blockLastMs(s.opened.map, at) + GUARD_MS - Date.now();
+        if (wait > 0) sleep(Math.min(wait, GUARD_MS));
+        got += drainDns(addon, dns);
       }
+      walkBlock(addon, s, at);
+      got++;
     }
   }
-  for (const s of mains) {
-    if (s.filled === 0) continue;
-    s.walker.parse(s.buf, 0, s.filled, s.base);
-    s.base += s.filled;
-    s.filled = 0;
-  }
+  if (dns.length > 0) got += drainDns(addon, dns);
   return got;
 }
 
