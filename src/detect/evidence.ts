@@ -48,6 +48,8 @@ export class Evidence {
   sharesRejected = 0;
   /** Sum of the difficulty of accepted shares: hashes done = this (x 2^32 for Bitcoin-style difficulty). */
   acceptedWork = 0;
+  /** Hashes per second the miner itself claims (eth_submitHashrate, mining.hashrate, X-Mining-Hashrate); the latest stands. */
+  reportedHashrate: number | null = null;
   /** Sentences saying what matched, each once, in the order seen. */
   notes: string[] = [];
   /** Peer-to-peer node traffic rather than pool mining (reported only on request). */
@@ -75,6 +77,21 @@ export class Evidence {
     this.domain = null;
     this.poolName = null;
     this.notes.length = 0;
+  }
+
+  /**
+   * Keeps the miner's own claim of its hash rate. A string is hex when it says 0x, or when the
+   * dialect writes hex without it (`hex`: ethminer's mining.hashrate), else decimal.
+   */
+  reportHashrate(value: unknown, hex: boolean): void {
+    let rate = NaN;
+    if (typeof value === 'number') rate = value;
+    else if (typeof value === 'string') {
+      const s = value.trim();
+      if (/^0x[0-9a-f]{1,64}$/i.test(s) || (hex && /^[0-9a-f]{1,64}$/i.test(s))) rate = Number(BigInt(s.startsWith('0x') || s.startsWith('0X') ? s : '0x' + s));
+      else if (/^\d+(\.\d+)?$/.test(s)) rate = Number(s);
+    }
+    if (Number.isFinite(rate) && rate >= 0) this.reportedHashrate = rate;
   }
 
   addAlgorithm(algo: string): void {

@@ -255,6 +255,8 @@ export class HttpMiningSession {
 
     const ev = this.ev;
     ev.protocol = 'getwork';
+    // cgminer and BFGMiner send their rate in decimal hashes per second.
+    if (rate !== undefined) ev.reportHashrate(rate, false);
     if (ua) {
       ev.agent = ua.slice(0, 200);
       if (software) ev.minerSoftware = software;

@@ -29,6 +29,7 @@ export const ethProxy: Dialect = {
         break;
       case 'eth_submitHashrate':
         if (!isHex(p[0])) return false;
+        c.ev.reportHashrate(p[0], true);
         break;
       default:
         return false;

@@ -45,6 +45,11 @@ export const ethereumStratum: Dialect = {
         return true;
       }
       case 'mining.hashrate':
+        // ethminer writes the rate as hex without 0x ("500000"); some pools take a plain number.
+        if (p) c.ev.reportHashrate(p[0], true);
+        c.protocol(WORD, 2);
+        c.miner(dir, `client sent ${method}`);
+        return true;
       case 'mining.noop':
       case 'mining.bye':
         c.protocol(WORD, 2);
