@@ -100,44 +100,6 @@ maybe('Kafka sink against a real broker (KRaft)', () => {
     }
   }, 90_000);
 
-  test('broker stopped mid-run and restarted: nothing acknowledged is lost, what waited is sent after, what could not be sent is counted', async () => {
-    const topic = 'pw-restart';
-    await createTopic(topic);
-    const { log, lines } = memoryLog();
-    const sink = new KafkaSink({ brokers: [broker.bootstrap], topic, log, connectionTimeoutMs: 1000, requestTimeoutMs: 5000 });
-    const first = findings.slice(0, 60);
-    const second = findings.slice(60);
-    for (const f of first) sink.publish(findingMessage(f, 'finding'));
-    expect(await sink.flush(30_000)).toBe(true);
-    expect(sink.stats().sent).toBe(first.length);
-    await broker.stop();
-    const t0 = Date.now();
-    for (const f of second) sink.publish(findingMessage(f, 'finding'));
-    expect(Date.now() - t0).toBeLessThan(500);
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(sink.stats()).toMatchObject({ sent: first.length, backlog: second.length });
-    expect(lines.some((l) => l.level === 'warn' && /cannot send to/.test(l.msg))).toBe(true);
-    await broker.run();
-    expect(await sink.flush(60_000)).toBe(true);
-    const stats = await sink.close(10_000);
-    expect(stats).toMatchObject({ sent: findings.length, failed: 0 });
-    const got = await readBack(topic, findings.length);
-    // At least once: every acknowledged record is there (the idempotent producer keeps a retried batch from doubling).
-    expect(new Set(got.map((r) => r.key))).toEqual(new Set(findings.map((f) => f.host)));
-    expect(got).toHaveLength(findings.length);
-
-    // Down at close: the records still waiting are counted and logged in one line.
-    const late = new KafkaSink({ brokers: [broker.bootstrap], topic, log, connectionTimeoutMs: 500, requestTimeoutMs: 2000 });
-    late.publish(findingMessage(findings[0], 'finding'));
-    expect(await late.flush(30_000)).toBe(true);
-    await broker.stop();
-    for (const f of findings.slice(1, 21)) late.publish(findingMessage(f, 'finding'));
-    const [lateStats] = await closeSinks([late], 1500, log);
-    expect(lateStats).toMatchObject({ sent: 1, failed: 20, backlog: 0 });
-    expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([expect.stringMatching(/^kafka:pw-restart: 20 record\(s\) could not be sent \(1 sent\)/)]);
-    await broker.run();
-  }, 180_000);
-
   test('a record the broker refuses for good (larger than message.max.bytes) is dropped and counted; the records around it arrive', async () => {
     const topic = 'pw-refused';
     await createTopic(topic);
@@ -180,4 +142,42 @@ maybe('Kafka sink against a real broker (KRaft)', () => {
       expect(got.packets).toBe(both ? f.packets * 2 : f.packets);
     }
   }, 120_000);
+
+  test('broker stopped mid-run and restarted: nothing acknowledged is lost, what waited is sent after, what could not be sent is counted', async () => {
+    const topic = 'pw-restart';
+    await createTopic(topic);
+    const { log, lines } = memoryLog();
+    const sink = new KafkaSink({ brokers: [broker.bootstrap], topic, log, connectionTimeoutMs: 1000, requestTimeoutMs: 5000 });
+    const first = findings.slice(0, 60);
+    const second = findings.slice(60);
+    for (const f of first) sink.publish(findingMessage(f, 'finding'));
+    expect(await sink.flush(30_000)).toBe(true);
+    expect(sink.stats().sent).toBe(first.length);
+    await broker.stop();
+    const t0 = Date.now();
+    for (const f of second) sink.publish(findingMessage(f, 'finding'));
+    expect(Date.now() - t0).toBeLessThan(500);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(sink.stats()).toMatchObject({ sent: first.length, backlog: second.length });
+    expect(lines.some((l) => l.level === 'warn' && /cannot send to/.test(l.msg))).toBe(true);
+    await broker.run();
+    expect(await sink.flush(60_000)).toBe(true);
+    const stats = await sink.close(10_000);
+    expect(stats).toMatchObject({ sent: findings.length, failed: 0 });
+    const got = await readBack(topic, findings.length);
+    // At least once: every acknowledged record is there (the idempotent producer keeps a retried batch from doubling).
+    expect(new Set(got.map((r) => r.key))).toEqual(new Set(findings.map((f) => f.host)));
+    expect(got).toHaveLength(findings.length);
+
+    // Down at close: the records still waiting are counted and logged in one line.
+    const late = new KafkaSink({ brokers: [broker.bootstrap], topic, log, connectionTimeoutMs: 500, requestTimeoutMs: 2000 });
+    late.publish(findingMessage(findings[0], 'finding'));
+    expect(await late.flush(30_000)).toBe(true);
+    await broker.stop();
+    for (const f of findings.slice(1, 21)) late.publish(findingMessage(f, 'finding'));
+    const [lateStats] = await closeSinks([late], 1500, log);
+    expect(lateStats).toMatchObject({ sent: 1, failed: 20, backlog: 0 });
+    expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([expect.stringMatching(/^kafka:pw-restart: 20 record\(s\) could not be sent \(1 sent\)/)]);
+    // Last in the file: the broker stays stopped (one restart fewer), afterAll removes its folder.
+  }, 180_000);
 });
