@@ -74,6 +74,8 @@ export interface ThreadCpu {
   tid: number;
   comm: string;
   seconds: number;
+  /** Times it gave up the CPU waiting (voluntary_ctxt_switches): how often it slept and woke. */
+  sleeps: number;
 }
 
 export interface TreeCpu {
@@ -82,7 +84,18 @@ export interface TreeCpu {
   userS: number;
   systemS: number;
   processes: number;
+  /** Voluntary context switches of the live threads (exited threads' are lost: a count, not an exact total). */
+  sleeps: number;
   threads: ThreadCpu[];
+}
+
+/** voluntary_ctxt_switches from a /proc status file, 0 when it cannot be read. */
+export function voluntarySwitches(statusFile: string): number {
+  try {
+    return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(fs.readFileSync(statusFile, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 export function treeCpu(root: number): TreeCpu {
@@ -102,14 +115,14 @@ export function treeCpu(root: number): TreeCpu {
     }
     for (const tid of tids) {
       const t = readStat(`/proc/${p.pid}/task/${tid}/stat`);
-      if (t !== null) threads.push({ pid: p.pid, tid: t.pid, comm: t.comm, seconds: (t.utime + t.stime) / hz });
+      if (t !== null) threads.push({ pid: p.pid, tid: t.pid, comm: t.comm, seconds: (t.utime + t.stime) / hz, sleeps: voluntarySwitches(`/proc/${p.pid}/task/${tid}/status`) });
     }
   }
-  return { seconds: (user + system) / hz, userS: user / hz, systemS: system / hz, processes: procs.length, threads };
+  return { seconds: (user + system) / hz, userS: user / hz, systemS: system / hz, processes: procs.length, sleeps: threads.reduce((a, t) => a + t.sleeps, 0), threads };
 }
 
-/** What each thread (by tid) used between two readings of one tree; threads born in between count from 0. */
+/** What each thread (by tid) used, and how often it slept, between two readings of one tree; threads born in between count from 0. */
 export function threadDelta(before: TreeCpu, after: TreeCpu): ThreadCpu[] {
-  const was = new Map(before.threads.map((t) => [t.tid, t.seconds]));
-  return after.threads.map((t) => ({ ...t, seconds: t.seconds - (was.get(t.tid) ?? 0) })).filter((t) => t.seconds > 0);
+  const was = new Map(before.threads.map((t) => [t.tid, t]));
+  return after.threads.map((t) => ({ ...t, seconds: t.seconds - (was.get(t.tid)?.seconds ?? 0), sleeps: t.sleeps - (was.get(t.tid)?.sleeps ?? 0) })).filter((t) => t.seconds > 0 || t.sleeps > 0);
 }

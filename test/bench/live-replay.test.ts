@@ -13,7 +13,7 @@ import { BUILD_CLI, CLI_SHIM, repoRoot } from '../../bench/common';
 import { cutPcap, repeatPcap } from '../../bench/live/cut';
 import { Netns } from '../../bench/live/netns';
 import { comparableFindings, findingsDiff, median, spread } from '../../bench/live/parse';
-import { parseStat, processTree, treeCpu } from '../../bench/live/proc';
+import { parseStat, processTree, treeCpu, voluntarySwitches } from '../../bench/live/proc';
 import { sleep, startCapturer, tcpreplay, trafgen, trafgenConfig } from '../../bench/live/tools';
 
 const SAMPLE = path.join(repoRoot(), 'pcaps', 'samples', 'xmrig-stratum.pcap');
@@ -72,6 +72,20 @@ describe('/proc accounting', () => {
       expect(cpu.threads.some((t) => t.pid === grandchild)).toBe(true);
     } finally {
       if (grandchild) process.kill(grandchild, 'SIGKILL');
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('counts the times a thread slept and woke', async () => {
+    const child = spawn(process.execPath, ['-e', 'let n=0;const t=()=>{if(++n<40)setTimeout(t,5);else console.log("done")};t();setTimeout(()=>{},30000)'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+      const cpu = treeCpu(child.pid!);
+      expect(cpu.sleeps).toBeGreaterThanOrEqual(40);
+      expect(cpu.sleeps).toBe(cpu.threads.reduce((a, t) => a + t.sleeps, 0));
+      expect(voluntarySwitches('/proc/self/status')).toBeGreaterThan(0);
+      expect(voluntarySwitches('/proc/no-such-pid/status')).toBe(0);
+    } finally {
       child.kill('SIGKILL');
     }
   });
