@@ -143,3 +143,25 @@ describe('classic pcap', () => {
     }
   });
 });
+
+describe('classic pcap timestamps at their extremes (issue 13)', () => {
+  // 32-bit seconds and fraction cannot leave what a Date holds (unlike pcapng's 64-bit counts):
+  // the largest values still give a time the report can write, and every frame is read.
+  test('seconds and fraction all ones, in both resolutions: frames read, times valid dates', async () => {
+    for (const nanos of [false, true]) {
+      const records = sampleRecords(4);
+      const bytes = writePcap(records, { linkType: 1, nanos });
+      for (let i = 0, at = 24; i < records.length; at += 16 + records[i].data.length, i++) {
+        bytes.writeUInt32LE(0xffffffff, at);
+        bytes.writeUInt32LE(i % 2 === 0 ? 0xffffffff : 0, at + 4);
+      }
+      const got = await readAll(tempFile(bytes));
+      expect(got.warnings).toEqual([]);
+      expect(got.frames).toHaveLength(4);
+      for (const f of got.frames) {
+        const ms = Number(f.tsNs / 1_000_000n);
+        expect(new Date(ms).toISOString()).toMatch(/^2106-02-07T/);
+      }
+    }
+  });
+});
