@@ -16,7 +16,7 @@ import { scanFile, type ScanResult } from './scan';
 /** Test-only faults the harness's self-test asks for, to prove the watchdog sees each kind. */
 export type Sabotage = 'hang' | 'exit' | 'throw' | 'rss';
 
-export type ToChild = { type: 'init'; root: string; seed: number; sabotage?: { index: number; kind: Sabotage } } | { type: 'run'; index: number } | { type: 'file'; file: string; options?: Omit<AnalyzerOptions, 'onFinding'>; chunkSize?: number };
+export type ToChild = { type: 'init'; root: string; seed: number; threadedEvery: number; sabotage?: { index: number; kind: Sabotage } } | { type: 'run'; index: number } | { type: 'file'; file: string; options?: Omit<AnalyzerOptions, 'onFinding'>; chunkSize?: number; threaded?: boolean };
 
 export type FromChild = { type: 'ready'; bases: number } | { type: 'result'; index: number; result: ScanResult; maxRssKb: number };
 
@@ -48,6 +48,7 @@ if (process.send !== undefined) {
   process.on('disconnect', () => process.exit(0));
   let bases: Base[] = [];
   let seed = 0;
+  let threadedEvery = 0;
   let planted: { index: number; kind: Sabotage } | undefined;
   let queue = Promise.resolve();
   process.on('message', (msg: ToChild) => {
@@ -55,12 +56,13 @@ if (process.send !== undefined) {
       if (msg.type === 'init') {
         bases = loadBases(msg.root);
         seed = msg.seed;
+        threadedEvery = msg.threadedEvery;
         planted = msg.sabotage;
         send({ type: 'ready', bases: bases.length });
         return;
       }
       if (msg.type === 'file') {
-        const result = await scanFile(msg.file, sigs, msg.options ?? DEFAULT_ANALYZER_OPTIONS, msg.chunkSize);
+        const result = await scanFile(msg.file, sigs, msg.options ?? DEFAULT_ANALYZER_OPTIONS, msg.chunkSize, msg.threaded === true);
         send({ type: 'result', index: -1, result, maxRssKb: process.resourceUsage().maxRSS });
         return;
       }
@@ -68,7 +70,7 @@ if (process.send !== undefined) {
       if (planted !== undefined && planted.index === msg.index) sabotage(planted.kind);
       const file = path.join(dir, 'mutant');
       fs.writeFileSync(file, m.bytes);
-      const result = await scanFile(file, sigs, m.analyzer, m.chunkSize);
+      const result = await scanFile(file, sigs, m.analyzer, m.chunkSize, threadedEvery > 0 && msg.index % threadedEvery === threadedEvery - 1);
       collect();
       send({ type: 'result', index: msg.index, result, maxRssKb: process.resourceUsage().maxRSS });
     });

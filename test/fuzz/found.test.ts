@@ -19,6 +19,8 @@ interface Found {
   bug: string;
   options?: Omit<AnalyzerOptions, 'onFinding'>;
   chunkSize?: number;
+  /** Also compare with the threaded scan (a "differs" failure). */
+  threaded?: boolean;
   /** Findings a clean scan must still make (what was found before the damage). */
   findings?: number;
 }
@@ -26,6 +28,7 @@ interface Found {
 const FOUND: Found[] = [
   { file: 'pcapng-time-past-year-275760.pcapng', bug: 'pcapng-invalid-time', chunkSize: 97, findings: 1 },
   { file: 'jsonrpc-16k-line-across-segments.pcap.gz', bug: 'jsonrpc-16k-line', findings: 1 },
+  { file: 'threaded-clock-jump.pcap', bug: 'threaded-clock-jump', threaded: true, findings: 0 },
 ];
 
 const DIR = path.join(packageRoot(), 'test', 'fuzz', 'found');
@@ -41,7 +44,7 @@ describe('captures the fuzzer found', () => {
   it.each(FOUND.map((f) => [f.file, f] as const))('%s: no crash, hang or undocumented error, unless its bug is still open', async (_name, f) => {
     const child = await FuzzChild.start(packageRoot(), 0);
     try {
-      const a = await child.request({ type: 'file', file: path.join(DIR, f.file), options: f.options ?? DEFAULT_ANALYZER_OPTIONS, chunkSize: f.chunkSize }, 10_000, 450);
+      const a = await child.request({ type: 'file', file: path.join(DIR, f.file), options: f.options ?? DEFAULT_ANALYZER_OPTIONS, chunkSize: f.chunkSize, threaded: f.threaded }, 20_000, 450);
       const failure = signature(a);
       const open = KNOWN_BUGS.find((k) => k.id === f.bug);
       const text = a.kind === 'result' ? `${a.result.message ?? ''}\n${a.result.stack ?? ''}` : a.kind === 'exit' ? a.stderr : a.kind;

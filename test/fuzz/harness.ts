@@ -13,7 +13,7 @@ import { FuzzChild, type Answer } from './process';
 import type { Sabotage } from './child';
 import { writersNeutralise, type ControlsMode, type ScanResult } from './scan';
 
-export type FailureKind = 'crash' | 'exit' | 'hang' | 'rss' | 'bad-error' | 'controls' | 'forged';
+export type FailureKind = 'crash' | 'exit' | 'hang' | 'rss' | 'bad-error' | 'differs' | 'controls' | 'forged';
 
 export interface Failure {
   index: number;
@@ -45,6 +45,12 @@ export interface FuzzOptions {
    * peak RSS would measure the allocator, not the largest scan.
    */
   recycleEvery?: number;
+  /**
+   * Every this many mutants (by index, so the PRNG stream and what a seed
+   * means stay the same) is also scanned on three threads (scanThreaded) and
+   * the reports compared: `scan --workers` claims one thread's report. 0: never.
+   */
+  threadedEvery?: number;
   controls: ControlsMode;
   sabotage?: { index: number; kind: Sabotage };
   /** Called after each mutant (progress for long runs). */
@@ -70,7 +76,7 @@ export interface FuzzReport {
   restarts: number;
 }
 
-const DEFAULTS = { jobs: 1, timeoutMs: 5000, rssLimitMb: 200, killRssMb: 450, recycleEvery: 500 };
+const DEFAULTS = { jobs: 1, timeoutMs: 5000, rssLimitMb: 200, killRssMb: 450, recycleEvery: 500, threadedEvery: 100 };
 
 function firstLine(s: string): string {
   return s.split('\n').find((l) => l.trim().length > 0)?.trim() ?? '';
@@ -113,7 +119,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const start = opts.start ?? 0;
   const queue = opts.only ?? Array.from({ length: opts.mutants }, (_, k) => start + k);
   let next = 0;
-  const newChild = (): Promise<FuzzChild> => FuzzChild.start(opts.root, opts.seed, opts.sabotage);
+  const newChild = (): Promise<FuzzChild> => FuzzChild.start(opts.root, opts.seed, opts.sabotage, opts.threadedEvery);
 
   /** A mutant that tripped the watchdog, run again alone with four times the limit. */
   const confirmHang = async (index: number): Promise<void> => {
@@ -178,7 +184,7 @@ export function summaryLine(r: FuzzReport): string {
   const known = r.failures.filter((f) => f.known !== null).length;
   return (
     `fuzz: seed ${r.seed}, ${r.mutants} mutants (${r.outcomes.ok} read, ${r.outcomes.rejected} rejected as not a capture, ${r.withFindings} with findings, ${r.withWarnings} with warnings), ` +
-    `crashes ${count('crash') + count('exit')}, hangs ${count('hang')}, rss ${count('rss')}, unclear errors ${count('bad-error')}, ` +
+    `crashes ${count('crash') + count('exit')}, hangs ${count('hang')}, rss ${count('rss')}, unclear errors ${count('bad-error')}, threaded reports differing ${count('differs')}, ` +
     `${known} of ${r.failures.length} failures known, slow ${r.slow.length}, peak RSS ${r.peakRssMb.toFixed(0)} MB (at mutant ${r.peakAt}), ${r.seconds.toFixed(1)} s; ` +
     `output control check ${r.controls} (${r.controlHits} mutants with raw controls or forged lines)`
   );
@@ -206,7 +212,7 @@ export const DEFAULT_SEED = 1313;
  * Options from the environment: POOLWATCH_FUZZ_SEED (a number or "random"),
  * POOLWATCH_FUZZ_MUTANTS, POOLWATCH_FUZZ_START, POOLWATCH_FUZZ_ONLY (indexes,
  * comma-separated), POOLWATCH_FUZZ_JOBS, POOLWATCH_FUZZ_TIMEOUT_MS and
- * POOLWATCH_FUZZ_CONTROLS (strict, report or off; by default strict once the
+ * POOLWATCH_FUZZ_THREADED_EVERY, POOLWATCH_FUZZ_CONTROLS (strict, report or off; by default strict once the
  * writers neutralise control characters, report before).
  */
 export async function optionsFromEnv(root: string, defaultMutants: number): Promise<FuzzOptions> {
@@ -229,6 +235,7 @@ export async function optionsFromEnv(root: string, defaultMutants: number): Prom
     only,
     jobs: envNumber('POOLWATCH_FUZZ_JOBS', 1),
     timeoutMs: envNumber('POOLWATCH_FUZZ_TIMEOUT_MS', DEFAULTS.timeoutMs),
+    threadedEvery: envNumber('POOLWATCH_FUZZ_THREADED_EVERY', DEFAULTS.threadedEvery),
     controls,
   };
 }

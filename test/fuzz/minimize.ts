@@ -1,6 +1,6 @@
 /**
  * Shrinks a failing mutant to a small regression capture for test/fuzz/found/:
- *   node dist/test/fuzz/minimize.js SEED INDEX OUT.pcap
+ *   node dist/test/fuzz/minimize.js SEED INDEX OUT.pcap [--threaded]
  * Drops packet records (halves, then quarters, down to single records) while
  * the same failure (kind and first line of the message) still happens, then
  * cuts the file's tail. Each try runs in the watchdogged child, as the fuzzer does.
@@ -24,6 +24,7 @@ export function signature(a: Answer): string | null {
   if (a.maxRssKb / 1024 > RSS_LIMIT_MB) return 'rss';
   const r = a.result;
   if (r.outcome === 'crash' || r.outcome === 'bad-error') return `${r.outcome}: ${(r.message ?? '').split('\n')[0].replace(/(?<=^|\s)\/[^\s:]+/g, 'FILE')}`;
+  if (r.outcome === 'differs') return 'differs';
   if (r.controls !== null) return 'controls';
   if (r.forged !== null) return 'forged';
   return null;
@@ -37,6 +38,7 @@ class Tester {
   constructor(
     private readonly root: string,
     private readonly m: Mutant,
+    private readonly threaded: boolean,
   ) {
     this.file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pw-fuzz-min-')), 'try');
   }
@@ -45,7 +47,7 @@ class Tester {
     this.tries++;
     fs.writeFileSync(this.file, bytes);
     if (this.child === null || !this.child.alive) this.child = await FuzzChild.start(this.root, 0);
-    const a = await this.child.request({ type: 'file', file: this.file, options: this.m.analyzer, chunkSize: this.m.chunkSize }, TIMEOUT_MS, KILL_RSS_MB);
+    const a = await this.child.request({ type: 'file', file: this.file, options: this.m.analyzer, chunkSize: this.m.chunkSize, threaded: this.threaded }, TIMEOUT_MS, KILL_RSS_MB);
     // Every try in a fresh process: a peak RSS or a half-broken state must not carry over.
     this.child.kill();
     this.child = null;
@@ -76,9 +78,9 @@ async function shrinkRecords(c: Capture, want: string, t: Tester): Promise<Captu
   return c;
 }
 
-export async function minimize(root: string, seed: number, index: number): Promise<{ bytes: Buffer; failure: string; mutant: string; tries: number }> {
+export async function minimize(root: string, seed: number, index: number, threaded = false): Promise<{ bytes: Buffer; failure: string; mutant: string; tries: number }> {
   const m = makeMutant(seed, index, loadBases(root));
-  const t = new Tester(root, m);
+  const t = new Tester(root, m, threaded);
   try {
     const want = await t.failure(m.bytes);
     if (want === null) throw new Error(`mutant ${index} of seed ${seed} does not fail when scanned alone`);
@@ -105,12 +107,13 @@ export async function minimize(root: string, seed: number, index: number): Promi
 }
 
 if (require.main === module) {
-  const [seed, index, out] = process.argv.slice(2);
+  const [seed, index, out, flag] = process.argv.slice(2);
   if (seed === undefined || index === undefined || out === undefined) {
-    process.stderr.write('usage: minimize.js SEED INDEX OUT\n');
+    process.stderr.write('usage: minimize.js SEED INDEX OUT [--threaded]\n');
     process.exitCode = 2;
   } else {
-    minimize(packageRoot(), Number(seed), Number(index)).then(
+    // --threaded: compare with the threaded scan too (a "differs" failure).
+    minimize(packageRoot(), Number(seed), Number(index), flag === '--threaded').then(
       (r) => {
         fs.writeFileSync(out, r.bytes);
         process.stdout.write(`${out}: ${r.bytes.length} bytes, ${r.failure}\nfrom: ${r.mutant}\n(${r.tries} tries)\n`);

@@ -51,7 +51,7 @@ export class FuzzChild {
   }
 
   /** A child that has loaded signatures and captures, ready for `run`. */
-  static start(root: string, seed: number, sabotage?: { index: number; kind: Sabotage }): Promise<FuzzChild> {
+  static start(root: string, seed: number, sabotage?: { index: number; kind: Sabotage }, threadedEvery = 0): Promise<FuzzChild> {
     const proc = fork(CHILD, [], { execArgv: [`--max-old-space-size=${HEAP_MB}`, '--expose-gc'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, POOLWATCH_ROOT: root } });
     const child = new FuzzChild(proc);
     return new Promise((resolve, reject) => {
@@ -70,7 +70,7 @@ export class FuzzChild {
         clearTimeout(timer);
         reject(new Error(`fuzz child exited while starting: ${child.stderr}`));
       });
-      proc.send({ type: 'init', root, seed, sabotage } satisfies ToChild);
+      proc.send({ type: 'init', root, seed, threadedEvery, sabotage } satisfies ToChild);
     });
   }
 

@@ -12,8 +12,9 @@ import { readCapture } from '../../src/capture/read';
 import type { Signatures } from '../../src/detect/signatures';
 import type { Finding, Summary } from '../../src/report/finding';
 import { FORMATS, render } from '../../src/report/writers';
+import { scanThreaded } from '../../src/shard/run';
 
-export type Outcome = 'ok' | 'rejected' | 'crash' | 'bad-error';
+export type Outcome = 'ok' | 'rejected' | 'crash' | 'bad-error' | 'differs';
 
 /** How the control-character check of writer output counts: failing, only counted, or skipped. */
 export type ControlsMode = 'strict' | 'report' | 'off';
@@ -59,7 +60,25 @@ function findingLines(table: string): number {
   return table.split('\n').filter((l) => /^(HIGH|MEDIUM|LOW) +\S/.test(l)).length;
 }
 
-export async function scanFile(file: string, sigs: Signatures, options: Omit<AnalyzerOptions, 'onFinding'>, chunkSize?: number): Promise<ScanResult> {
+/** The first place two JSON texts differ, with a little of each around it. */
+function firstDifference(a: string, b: string): string {
+  let k = 0;
+  while (k < a.length && a[k] === b[k]) k++;
+  return `one thread ${JSON.stringify(a.slice(Math.max(0, k - 60), k + 60))}, threads ${JSON.stringify(b.slice(Math.max(0, k - 60), k + 60))}`;
+}
+
+/**
+ * `scan --workers` claims the report one thread makes: the same file through
+ * scanThreaded (a reading thread and two analysis shards), compared on
+ * findings, node contacts, packets and flows. Null when they agree.
+ */
+async function threadedDifference(file: string, options: Omit<AnalyzerOptions, 'onFinding'>, one: string): Promise<string | null> {
+  const run = await scanThreaded([{ path: file, explicit: true }], [], options, 3, () => undefined);
+  const two = JSON.stringify({ findings: run.report.findings(), nodes: run.report.nodes(), packets: run.packets, flows: run.flows });
+  return one === two ? null : firstDifference(one, two);
+}
+
+export async function scanFile(file: string, sigs: Signatures, options: Omit<AnalyzerOptions, 'onFinding'>, chunkSize?: number, threaded = false): Promise<ScanResult> {
   const started = process.hrtime.bigint();
   const result: ScanResult = { outcome: 'ok', message: null, stack: null, packets: 0, warnings: 0, findings: 0, controls: null, forged: null, ms: 0 };
   const fail = (outcome: Outcome, message: string, stack: string | null = null): void => {
@@ -118,6 +137,11 @@ export async function scanFile(file: string, sigs: Signatures, options: Omit<Ana
       if (format === 'jsonl') for (const line of text.split('\n').filter((l) => l.length > 0)) JSON.parse(line);
       result.controls ??= firstControl(format, text);
       if (format === 'table' && findingLines(text) !== findings.length) result.forged ??= `table shows ${findingLines(text)} finding lines for ${findings.length} finding(s)`;
+    }
+    if (threaded && result.outcome === 'ok') {
+      const one = JSON.stringify({ findings, nodes, packets: analyzer.packets, flows: analyzer.flowsSeen });
+      const d = await threadedDifference(file, options, one);
+      if (d !== null) fail('differs', `--workers 3 report differs: ${d}`);
     }
   } catch (e) {
     const t = errorText(e);
