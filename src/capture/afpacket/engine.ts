@@ -249,12 +249,16 @@ export class AfPacketEngine implements LiveEngine {
     const workers: WorkerStats[] = reports.map((r) => {
       let packets = 0;
       let bytes = 0;
+      let dropped = 0;
+      let dnsDropped = 0;
       for (const ring of r.rings) {
+        dropped += ring.drops;
+        if (ring.role === 'dns') dnsDropped += ring.drops;
         if (!counted(r, ring)) continue;
         packets += ring.walked;
         bytes += ring.wireBytes;
       }
-      return { worker: r.worker, packets, bytes, flows: r.flows, cpuUserMs: Math.round(r.cpuUserMs), cpuSystemMs: Math.round(r.cpuSystemMs) };
+      return { worker: r.worker, packets, bytes, flows: r.flows, cpuUserMs: Math.round(r.cpuUserMs), cpuSystemMs: Math.round(r.cpuSystemMs), dropped, dnsDropped };
     });
     return {
       packets: workers.reduce((n, w) => n + w.packets, 0),

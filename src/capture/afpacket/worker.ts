@@ -83,8 +83,10 @@ export type WorkerMessage =
 /** Longest one poll(2) blocks: how soon a request from the main thread or a stop is seen. */
 const POLL_MS = 50;
 const MAIN_RETIRE_MS = 10;
-const DNS_RETIRE_MS = 1;
-/** A block is handed over within two retire periods of the kernel's timer (jiffies): DNS answers older than a batch are in by then. */
+const DNS_RETIRE_MS = 4;
+/** At least a second of port-53 blocks at one retire period each, whatever HZ is: a thread kept off the CPU that long still loses none. */
+const DNS_BLOCKS = 256;
+/** A block is handed over within two retire periods of the kernel's timer plus a jiffy: DNS answers older than a batch are in by then. */
 const GUARD_MS = 20;
 /** At stop: how long to wait for the block the kernel is filling, and at most for everything. */
 const QUIET_MS = 3 * MAIN_RETIRE_MS + 40;
@@ -118,8 +120,10 @@ function openAll(addon: AfPacketAddon, job: CaptureJob, analyzer: Analyzer): Soc
         opened = addon.open({
           device: spec.device,
           snaplen: job.snaplen,
-          blockSize: spec.role === 'dns' ? Math.min(job.blockSize, 1 << 18) : job.blockSize,
-          blockCount: spec.role === 'dns' ? Math.max(4, Math.min(job.blockCount, 64)) : job.blockCount,
+          // Port 53 is a trickle: the kernel hands over a block per retire period however few packets it holds,
+          // so this ring is sized in periods (DNS_BLOCKS of them), not bytes.
+          blockSize: spec.role === 'dns' ? Math.min(job.blockSize, 1 << 17) : job.blockSize,
+          blockCount: spec.role === 'dns' ? DNS_BLOCKS : job.blockCount,
           retireMs: spec.role === 'dns' ? DNS_RETIRE_MS : MAIN_RETIRE_MS,
           filter: spec.filter,
           promisc: job.promisc,

@@ -73,7 +73,7 @@ export class CapEngine implements LiveEngine {
       flowsSeen: a.flowsSeen,
       interfaces,
       // The analysis runs on the main thread, which shares this process with nothing else of poolwatch's.
-      workers: [{ worker: 0, packets: a.packets, bytes: a.bytes, flows: a.flowCount, cpuUserMs: Math.round(cpu.user / 1000), cpuSystemMs: Math.round(cpu.system / 1000) }],
+      workers: [{ worker: 0, packets: a.packets, bytes: a.bytes, flows: a.flowCount, cpuUserMs: Math.round(cpu.user / 1000), cpuSystemMs: Math.round(cpu.system / 1000), dropped: 0, dnsDropped: 0 }],
     };
   }
 }

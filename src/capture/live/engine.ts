@@ -40,6 +40,9 @@ export interface WorkerStats {
   /** CPU time of this thread alone, ms. */
   cpuUserMs: number;
   cpuSystemMs: number;
+  /** Kernel drops on this thread's sockets, and of those on its port-53 socket (a copy every thread reads). */
+  dropped: number;
+  dnsDropped: number;
 }
 
 export interface LiveStats {

@@ -23,5 +23,5 @@ export function counters(st: LiveStats): { [k: string]: unknown } {
 }
 
 export function workerLines(ws: WorkerStats[]): { [k: string]: number }[] {
-  return ws.map((w) => ({ worker: w.worker, packets: w.packets, flows: w.flows, cpuUserMs: w.cpuUserMs, cpuSystemMs: w.cpuSystemMs }));
+  return ws.map((w) => ({ worker: w.worker, packets: w.packets, flows: w.flows, cpuUserMs: w.cpuUserMs, cpuSystemMs: w.cpuSystemMs, dropped: w.dropped }));
 }
