@@ -4,6 +4,7 @@ import { addressText } from '../flow/address';
 import type { Flow } from '../flow/flow';
 import { connectionOf, connectionsOut, flowCommunityId, keepConnection, type ConnectionRecord } from './connections';
 import type { Finding, NodeContact } from './finding';
+import { estimateHashrate, foldShares, NO_HASHRATE, type TimedShares } from './hashrate';
 
 /** Protocols that say what the pool and miner spoke, preferred over what only names the pool. */
 const CONTENT_PROTOCOLS = new Set(['stratum-v1', 'ethereum-stratum', 'eth-proxy', 'cryptonote', 'grin', 'beam', 'getwork', 'stratum-v2']);
@@ -11,19 +12,12 @@ const CONTENT_PROTOCOLS = new Set(['stratum-v1', 'ethereum-stratum', 'eth-proxy'
 /** Flow records kept per pair before the oldest are folded together (a miner reconnecting for a year). */
 const MAX_RECORDS = 512;
 
-/** Hashes one unit of share difficulty stands for, by dialect (Bitcoin-style difficulty 1 is 2^32 hashes). */
-function hashesPerDifficulty(protocol: string): number {
-  return protocol === 'stratum-v1' || protocol === 'ethereum-stratum' ? 2 ** 32 : 1;
-}
-
 /** What one flagged flow (or several folded together) contributes to its pair. Plain data: it crosses worker threads. */
 export type FlowRecord = Pick<
   Finding,
   | 'flows' | 'packets' | 'bytesToPool' | 'bytesFromPool' | 'domain' | 'poolName' | 'login' | 'worker' | 'agent'
   | 'minerSoftware' | 'algorithms' | 'coin' | 'difficulty' | 'jobs' | 'sharesSubmitted' | 'sharesAccepted' | 'sharesRejected'
-> & {
-  firstMs: number;
-  lastMs: number;
+> & TimedShares & {
   protocol: string | null;
   /** LEVEL_* of the evidence. */
   level: number;
@@ -92,6 +86,11 @@ function recordOf(flow: Flow, ev: Evidence): FlowRecord {
     sharesRejected: ev.sharesRejected,
     acceptedWork: ev.acceptedWork,
     notes: [...ev.notes],
+    // A flow's shares count towards the rate only where their difficulty was seen (hashrate.ts).
+    miningMs: flow.lastMs - flow.firstMs,
+    windowMs: ev.difficulty !== null ? flow.lastMs - flow.firstMs : 0,
+    windowShares: ev.difficulty !== null ? ev.sharesAccepted : 0,
+    reportedHashrate: ev.reportedHashrate,
   };
 }
 
@@ -111,6 +110,7 @@ function fold(records: FlowRecord[]): FlowRecord {
     flows: 0, firstMs: Infinity, lastMs: -Infinity, packets: 0, bytesToPool: 0, bytesFromPool: 0, protocol: null, level: 0,
     domain: null, poolName: null, login: null, worker: null, agent: null, minerSoftware: null, algorithms: [], coin: null,
     difficulty: null, jobs: 0, sharesSubmitted: 0, sharesAccepted: 0, sharesRejected: 0, acceptedWork: 0, notes: [],
+    miningMs: 0, windowMs: 0, windowShares: 0, reportedHashrate: null,
   };
   for (const r of sorted) {
     out.flows += r.flows;
@@ -137,7 +137,7 @@ function fold(records: FlowRecord[]): FlowRecord {
     out.acceptedWork += r.acceptedWork;
     for (const n of r.notes) addNote(out.notes, n);
   }
-  return out;
+  return Object.assign(out, foldShares(sorted));
 }
 
 function iso(ms: number): string {
@@ -239,7 +239,7 @@ export class Aggregator {
         type: 'finding', host: lk.host, pool: null, poolPort: null, protocol: 'dns', confidence: 'low',
         domain: lk.domain, poolName: lk.poolName, firstSeen: iso(lk.timeMs), lastSeen: iso(l.lastMs), flows: 0, packets: 0,
         bytes: 0, bytesToPool: 0, bytesFromPool: 0, login: null, worker: null, agent: null, minerSoftware: null, algorithms: [],
-        coin: null, difficulty: null, jobs: 0, sharesSubmitted: 0, sharesAccepted: 0, sharesRejected: 0, hashrate: null,
+        coin: null, difficulty: null, jobs: 0, sharesSubmitted: 0, sharesAccepted: 0, sharesRejected: 0, ...NO_HASHRATE,
         evidence: [
           `looked up pool host ${lk.domain} (${lk.poolName}) ${l.count} time(s) via ${lk.resolver}` +
             (l.addresses.length ? `; answered ${l.addresses.join(', ')}` : '; no answer seen') + '; no connection to it seen',
@@ -356,8 +356,6 @@ export class Aggregator {
       }
     }
     const protocol = r.protocol ?? 'tcp';
-    const seconds = (r.lastMs - r.firstMs) / 1000;
-    const hashes = r.acceptedWork * hashesPerDifficulty(protocol);
     return {
       type: 'finding',
       host: pair.host,
@@ -385,8 +383,7 @@ export class Aggregator {
       sharesSubmitted: r.sharesSubmitted,
       sharesAccepted: r.sharesAccepted,
       sharesRejected: r.sharesRejected,
-      // Accepted shares without a known difficulty say nothing about the hash rate (null, not 0).
-      hashrate: r.sharesAccepted > 0 && r.acceptedWork > 0 && seconds > 0 ? Math.round(hashes / seconds) : null,
+      ...estimateHashrate({ protocol, algorithms: r.algorithms, shares: r.windowShares, work: r.acceptedWork, miningMs: r.miningMs, windowMs: r.windowMs, sharesAccepted: r.sharesAccepted, reportedHashrate: r.reportedHashrate }),
       evidence: r.notes,
       connections: connectionsOut(connections),
       connectionsOmitted: omitted,

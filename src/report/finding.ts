@@ -31,8 +31,24 @@ export interface Finding {
   sharesSubmitted: number;
   sharesAccepted: number;
   sharesRejected: number;
-  /** Hashes per second implied by accepted shares over the time seen; null when no share was accepted. */
+  /**
+   * Hashes per second the accepted shares support over `hashrateWindowSeconds` (src/report/hashrate.ts);
+   * null unless there are enough shares over a long enough window, with units the dialect fixes.
+   */
   hashrate: number | null;
+  /** Bounds of the exact 95 % Poisson interval around `hashrate`. */
+  hashrateLow: number | null;
+  hashrateHigh: number | null;
+  /** Time connected on the connections whose share difficulty was seen (overlaps counted once). */
+  hashrateWindowSeconds: number | null;
+  /** How the rate was made, or why there is none ("too few shares (2 in 5.7 s; ...)"). */
+  hashrateNote: string | null;
+  /** Hashes the accepted shares stand for; null when the difficulty's units are not known. */
+  work: number | null;
+  /** Time connected to the pool, all connections, overlaps counted once. */
+  miningSeconds: number;
+  /** The miner's own claim (eth_submitHashrate, mining.hashrate, X-Mining-Hashrate), latest; not checked. */
+  reportedHashrate: number | null;
   evidence: string[];
   /**
    * The connections behind the finding, earliest first, at most MAX_CONNECTIONS of them
