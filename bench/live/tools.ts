@@ -161,8 +161,18 @@ export async function tcpreplay(ns: Netns, file: string, o: ReplayOptions): Prom
 
 /** trafgen into `vb` from a packet configuration, `count` packets over its list, one process (-P 1). */
 export async function trafgen(ns: Netns, cfg: string, count: number, maxMs: number): Promise<Sent> {
-  const t0 = process.hrtime.bigint();
   const r = run(ns, ['trafgen', '-o', 'vb', '-i', cfg, '-n', String(count), '-P', '1', '-C', '-Q', '--no-sock-mem'], maxMs);
+  // Timed from its "Running!" line: reading a configuration of many frames takes it seconds first.
+  let t0 = process.hrtime.bigint();
+  const onData = (): void => {
+    if (/Running!/.test(r.out() + r.err())) {
+      t0 = process.hrtime.bigint();
+      r.child.stdout!.off('data', onData);
+      r.child.stderr!.off('data', onData);
+    }
+  };
+  r.child.stdout!.on('data', onData);
+  r.child.stderr!.on('data', onData);
   const code = await r.exited;
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (code !== 0) throw new Error(`trafgen exit ${code}: ${(r.out() + r.err()).slice(-1000)}`);
