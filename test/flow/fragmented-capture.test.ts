@@ -15,7 +15,8 @@ import { packageRoot } from '../../src/paths';
 import type { Finding } from '../../src/report/finding';
 import { scanThreaded } from '../../src/shard/run';
 import { XMR_WALLET, fragmentedXmrig } from '../../pcaps/detect/generate';
-import { Conversation, toRecords, type Timed } from '../support/craft';
+import { Conversation, toRecords, udpFrame, type Timed } from '../support/craft';
+import { dnsMessage } from '../support/craft-protocols';
 import { fragmentFrames, type Piece } from '../support/fragments';
 
 const COMMITTED = join(packageRoot(), 'pcaps', 'detect', 'fragmented-xmrig.pcap');
@@ -125,5 +126,25 @@ describe('fragmented sessions crafted here', () => {
     const sharded = await scanSharded(path, 3);
     expect(sharded.findings).toEqual(one.findings);
     expect(sharded.warnings).toEqual(lines);
+  });
+
+  test('a DNS answer sent as UDP fragments ties its address to the pool, as the whole answer does, by one thread and by shards', async () => {
+    const name = 'xmr-eu1.nanopool.org';
+    const q = [{ name, type: 1 }];
+    const answers = Array.from({ length: 12 }, (_, i) => ({ name, type: 1, ttl: 300, data: `198.51.100.${64 + i}` }));
+    const answer = dnsMessage({ id: 0x6464, response: true, flags: 0x0180, questions: q, answers, edns: true });
+    const t0 = Date.UTC(2026, 1, 2, 11, 0, 0);
+    const dns = [udpFrame('10.20.64.10', '10.20.64.53', 41064, 53, dnsMessage({ id: 0x6464, questions: q, edns: true }), t0), udpFrame('10.20.64.53', '10.20.64.10', 53, 41064, answer, t0 + 5)];
+    const tls = new Conversation({ client: '10.20.64.10', server: '198.51.100.70', clientPort: 51064, serverPort: 14433, startMs: t0 + 50 })
+      .handshake().client(Buffer.from('170303004a' + 'ab'.repeat(74), 'hex')).close().frames;
+    const whole = await scanOne(file('dns-whole.pcap', writePcap(toRecords([...dns, ...tls]), { linkType: 1 })));
+    expect(whole.findings).toHaveLength(1);
+    expect(whole.findings[0]).toMatchObject({ host: '10.20.64.10', pool: '198.51.100.70', domain: name });
+    const path = file('dns-frag.pcap', writePcap(toRecords([...fragmentFrames(dns, 64, (p) => [...p].reverse()), ...tls]), { linkType: 1 }));
+    const got = await scanOne(path);
+    // The question fits in one fragment's room and goes whole; the answer goes in pieces.
+    expect(got.analyzer.decodeStats.reassembled).toBe(1);
+    expect(got.findings).toEqual(whole.findings);
+    expect((await scanSharded(path, 3)).findings).toEqual(whole.findings);
   });
 });
