@@ -218,7 +218,7 @@ static napi_value af_open(napi_env env, napi_callback_info info) {
   /* Room before the link header for a VLAN tag put back (the kernel leaves more than this already). */
   unsigned reserve = 4;
   setsockopt(fd, SOL_PACKET, PACKET_RESERVE, &reserve, sizeof reserve);
-  if (ignore_outgoing) {
+  if (ignore_outgoing || loopback) {
     /* On loopback every packet is seen leaving and arriving: keep one (older kernels lack it; the caller checks). */
     int one = 1;
     setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
