@@ -87,6 +87,9 @@ export interface Summary {
   warnings: string[];
   /** Files found in folders that are not captures (skipped). */
   skipped: string[];
+  /** With --min-confidence: the level asked for, and how many findings below it were left out of the report. */
+  minConfidence?: Confidence;
+  filteredOut?: number;
 }
 
 /** Cryptocurrency node peer traffic: not mining, listed only with --nodes. */

@@ -1,6 +1,7 @@
 import { renderEve, type EveContext } from './eve';
 import { csvCell, forTerminal, safeJson, shortened } from './escape';
 import type { Finding, NodeContact, Summary } from './finding';
+import { durationText, hostStories } from './hosts';
 
 export const FORMATS = ['jsonl', 'json', 'csv', 'table', 'eve'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -28,11 +29,23 @@ export function renderJson(findings: Finding[], summary: Summary, nodes: NodeCon
   return safeJson(nodes.length ? { findings, nodes, summary } : { findings, summary }, 2) + '\n';
 }
 
-const CSV_COLUMNS: Array<keyof Finding> = [
+/**
+ * Every field of a finding, the first 24 in the order CSV reports always had, the rest after
+ * them, so a sheet that reads columns by position keeps working. Lists of words (algorithms,
+ * evidence) are joined with "; "; `connections` is its JSON array in one cell.
+ */
+const CSV_COLUMNS = [
   'host', 'pool', 'poolPort', 'protocol', 'confidence', 'domain', 'poolName', 'firstSeen', 'lastSeen', 'flows', 'packets', 'bytes',
   'login', 'worker', 'agent', 'minerSoftware', 'algorithms', 'coin', 'difficulty', 'sharesSubmitted', 'sharesAccepted',
   'sharesRejected', 'hashrate', 'evidence',
-];
+  'bytesToPool', 'bytesFromPool', 'jobs', 'hashrateLow', 'hashrateHigh', 'hashrateWindowSeconds', 'hashrateNote', 'work',
+  'miningSeconds', 'reportedHashrate', 'connections', 'connectionsOmitted', 'type',
+] as const satisfies ReadonlyArray<keyof Finding>;
+
+/** A field added to Finding without a CSV column fails to compile here. */
+type MissingCsvColumn = Exclude<keyof Finding, (typeof CSV_COLUMNS)[number]>;
+const CSV_COMPLETE: [MissingCsvColumn] extends [never] ? true : MissingCsvColumn = true;
+void CSV_COMPLETE;
 
 /** Columns poolwatch writes itself (addresses, fixed words, timestamps): left unquoted when plainly safe. */
 const OWN_COLUMNS: ReadonlySet<keyof Finding> = new Set<keyof Finding>(['host', 'pool', 'protocol', 'confidence', 'firstSeen', 'lastSeen']);
@@ -41,7 +54,7 @@ const PLAIN = /^[0-9A-Za-z][0-9A-Za-z.:\-]*$/;
 function cell(column: keyof Finding, v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return String(v);
-  const s = Array.isArray(v) ? v.join('; ') : String(v);
+  const s = Array.isArray(v) ? (v.every((x) => typeof x === 'string') ? v.join('; ') : safeJson(v)) : String(v);
   // Anything the other side chose is quoted and defused (csvCell); it comes from the network.
   return OWN_COLUMNS.has(column) && PLAIN.test(s) ? s : csvCell(s);
 }
@@ -71,9 +84,9 @@ function humanBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-function humanRate(h: number | null): string {
+function humanRate(h: number | null, unit = 'H/s'): string {
   if (h === null) return '-';
-  const units = ['H/s', 'kH/s', 'MH/s', 'GH/s', 'TH/s', 'PH/s'];
+  const units = ['', 'k', 'M', 'G', 'T', 'P', 'E', 'Z'].map((p) => p + unit);
   let i = 0;
   while (h >= 1000 && i < units.length - 1) {
     h /= 1000;
@@ -82,8 +95,39 @@ function humanRate(h: number | null): string {
   return `${h.toFixed(h < 10 ? 2 : 1)} ${units[i]}`;
 }
 
+/** Pools listed on a host's line before the rest are counted. */
+const HOST_POOLS = 4;
+
+/** One line per host: its pools, first and last seen, time connected (overlaps once), sessions, strongest confidence. */
+function hostLines(findings: Finding[]): string[] {
+  const stories = hostStories(findings);
+  const out = [`Hosts (${stories.length}):`];
+  for (const h of stories) {
+    const pools = h.pools.slice(0, HOST_POOLS).map((p) => shortened(p, 100)).join(', ') + (h.pools.length > HOST_POOLS ? ` and ${h.pools.length - HOST_POOLS} more` : '');
+    const time = h.sessions > 0 ? `${h.sessions} session(s), mining ${durationText(h.miningSeconds)}` : 'DNS lookups only, no connection';
+    out.push(`  ${forTerminal(h.host)}  ${h.confidence.toUpperCase()}, ${time}, ${forTerminal(h.firstSeen)} .. ${forTerminal(h.lastSeen)}, pools ${pools}`);
+  }
+  out.push('');
+  return out;
+}
+
+/** The hash-rate line: the estimate with its interval, or why there is none; the miner's own claim apart. */
+function rateLine(f: Finding): string | null {
+  if (!f.sharesAccepted && f.hashrate === null && f.reportedHashrate === null) return null;
+  const parts: string[] = [];
+  if (f.hashrate !== null) {
+    const window = f.hashrateWindowSeconds !== null ? ` over ${durationText(f.hashrateWindowSeconds)}` : '';
+    parts.push(`hash rate ${humanRate(f.hashrate)} (95 %: ${humanRate(f.hashrateLow)} .. ${humanRate(f.hashrateHigh)})${window}`);
+  } else {
+    parts.push(`hash rate: ${f.hashrateNote !== null ? forTerminal(f.hashrateNote) : 'none'}`);
+  }
+  if (f.work !== null) parts.push(f.work < 1000 ? `work ${f.work} hashes` : `work ${humanRate(f.work, '')} hashes`);
+  if (f.reportedHashrate !== null) parts.push(`miner claims ${humanRate(f.reportedHashrate)}`);
+  return `       ${parts.join('; ')}`;
+}
+
 /**
- * A readable report for a terminal: one block per finding, then the summary.
+ * A readable report for a terminal: a line per host, then one block per finding, then the summary.
  * Every value the other side chose is neutralised (forTerminal), so a login
  * with a newline cannot forge a line nor an escape sequence reach the
  * terminal; long values are cut with the cut marked, except the login and
@@ -93,10 +137,12 @@ export function renderTable(findings: Finding[], summary: Summary, nodes: NodeCo
   const t = forTerminal;
   const out: string[] = [];
   if (findings.length === 0) out.push('No mining-pool connections found.');
+  else out.push(...hostLines(findings));
   for (const f of findings) {
     const where = f.pool === null ? '(no connection seen)' : `${t(f.pool)}${f.poolPort !== null ? ':' + f.poolPort : ''}`;
     out.push(`${f.confidence.toUpperCase().padEnd(6)} ${t(f.host)} -> ${where}  ${t(f.protocol)}${f.domain ? '  ' + shortened(f.domain, 100) : ''}${f.poolName ? ' (' + shortened(f.poolName, 60) + ')' : ''}`);
-    out.push(`       seen ${t(f.firstSeen)} .. ${t(f.lastSeen)}, ${f.flows} flow(s), ${f.packets} packets, ${humanBytes(f.bytes)}`);
+    const connected = f.pool !== null ? `, connected ${durationText(f.miningSeconds)}` : '';
+    out.push(`       seen ${t(f.firstSeen)} .. ${t(f.lastSeen)}, ${f.flows} flow(s)${connected}, ${f.packets} packets, ${humanBytes(f.bytes)}`);
     const login = f.login ? `login ${t(f.login)}` : null;
     const rest: string[] = [];
     if (f.worker) rest.push(`worker ${t(f.worker)}`);
@@ -111,8 +157,10 @@ export function renderTable(findings: Finding[], summary: Summary, nodes: NodeCo
     if (f.algorithms.length) sw.push(`algo ${shortened(f.algorithms.join(','), 40)}`);
     if (sw.length) out.push(`       ${sw.join(', ')}`);
     if (f.sharesSubmitted || f.sharesAccepted || f.jobs) {
-      out.push(`       jobs ${f.jobs}, shares ${f.sharesSubmitted} submitted / ${f.sharesAccepted} accepted / ${f.sharesRejected} rejected, difficulty ${f.difficulty ?? '-'}, est. ${humanRate(f.hashrate)}`);
+      out.push(`       jobs ${f.jobs}, shares ${f.sharesSubmitted} submitted / ${f.sharesAccepted} accepted / ${f.sharesRejected} rejected, difficulty ${f.difficulty ?? '-'}`);
     }
+    const rate = rateLine(f);
+    if (rate !== null) out.push(rate);
     for (const e of f.evidence) out.push(`       - ${t(e)}`);
     out.push('');
   }
@@ -120,6 +168,7 @@ export function renderTable(findings: Finding[], summary: Summary, nodes: NodeCo
   for (const n of nodes) out.push(`  ${t(n.host)} -> ${t(n.peer)}:${n.peerPort}  ${t(n.protocol)}, ${n.flows} flow(s), ${n.packets} packets, ${humanBytes(n.bytes)}, ${t(n.firstSeen)} .. ${t(n.lastSeen)}`);
   if (nodes.length) out.push('');
   out.push(`${summary.files} file(s), ${summary.packets} packets, ${humanBytes(summary.bytes)} in ${summary.seconds.toFixed(2)} s; ${summary.findings} finding(s)`);
+  if (summary.filteredOut) out.push(`${summary.filteredOut} finding(s) below --min-confidence ${summary.minConfidence ?? ''} not shown`);
   for (const w of summary.warnings) out.push(`warning: ${t(w)}`);
   if (summary.skipped.length) out.push(`${summary.skipped.length} file(s) in the folders given are not captures and were skipped`);
   return out.join('\n') + '\n';
