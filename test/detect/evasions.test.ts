@@ -6,6 +6,7 @@
  */
 import { DEFAULT_MAX_LINE_BYTES } from '../../src/detect/engine';
 import { Conversation } from '../support/craft';
+import { clientHello } from '../support/craft-protocols';
 import { AGENT, LOGIN, WALLET, analyze, paddedHead, paddedJson } from './hostile';
 
 let port = 40000;
@@ -136,5 +137,25 @@ describe('flows read past the budget at once are bounded', () => {
     // Those 16 were decided (found), so their places are free again for flows that come later.
     const later = conn().client(text);
     expect(flowsFound(analyze([...mixed, later], options))).toBe(17);
+  });
+});
+
+describe('a pool SNI in a ClientHello padded past the inspect budget', () => {
+  const tls = (): Conversation => {
+    port++;
+    return new Conversation({ client: '10.13.0.7', server: '198.51.100.90', clientPort: port, serverPort: 443 }).handshake();
+  };
+
+  test('one record of up to 16 KiB, sent in 1460-byte segments or a byte at a time: found', () => {
+    for (const padTo of [9000, 16000]) {
+      for (const mss of [1460, 1]) {
+        const f = analyze([tls().client(clientHello({ sni: 'xmr-eu1.nanopool.org', padTo }), mss)]);
+        expect([padTo, mss, f.map((x) => x.domain)]).toEqual([padTo, mss, ['xmr-eu1.nanopool.org']]);
+      }
+    }
+  });
+
+  test('an ordinary padded hello gives nothing', () => {
+    expect(analyze([tls().client(clientHello({ sni: 'www.example.com', padTo: 12000 }))])).toHaveLength(0);
   });
 });

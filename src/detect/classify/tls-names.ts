@@ -5,6 +5,10 @@ import { NEED_MORE, parseClientHello, parseServerCertificateNames } from '../tls
 import { Accumulator } from './accumulator';
 
 const HELLO_LIMIT = 65536;
+const RECORD_HEADER = 5;
+const HANDSHAKE = 0x16;
+/** Largest TLS plaintext record (RFC 8446 5.1). */
+const MAX_RECORD = 16384;
 
 /**
  * Stratum over TLS hides its content; the names left in the clear are the
@@ -63,6 +67,21 @@ export class TlsNames implements StreamClassifier {
 
   gap(dir: Direction): void {
     this.acc[dir].clear();
+  }
+
+  /**
+   * A ClientHello still arriving in its first record (at most 16 KiB plus a
+   * header): a hello padded past the inspect budget is still read. Only the
+   * first record, where waiting costs a length check per segment; a hello
+   * spread over many records is copied together at every try.
+   */
+  open(dir: Direction): boolean {
+    if (this.helloDir !== -1 && this.helloDir !== dir) return false;
+    const acc = this.acc[dir];
+    const have = acc.end - acc.start;
+    if (have < RECORD_HEADER || acc.buf[acc.start] !== HANDSHAKE) return have > 0;
+    const first = RECORD_HEADER + ((acc.buf[acc.start + 3] << 8) | acc.buf[acc.start + 4]);
+    return have < first && first <= RECORD_HEADER + MAX_RECORD;
   }
 
   private wait(acc: Accumulator): number {
