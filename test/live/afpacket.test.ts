@@ -78,11 +78,12 @@ maybe(title, () => {
       expect(ts[0] >= before - 1_000_000_000n && ts[0] < before + 10_000_000_000n).toBe(true);
       const gaps = ts.slice(1).map((t, i) => Number(t - ts[i]) / 1e6);
       const sorted = [...gaps].sort((a, b) => a - b);
-      expect(sorted[Math.floor(sorted.length / 2)]).toBeGreaterThan(1.7);
-      expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(2.3);
+      // tcpreplay's own pacing on a shared machine wanders by a few tenths of a millisecond.
+      expect(sorted[Math.floor(sorted.length / 2)]).toBeGreaterThan(1.4);
+      expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(2.6);
       const span = Number(ts[ts.length - 1] - ts[0]) / 1e6;
-      expect(span).toBeGreaterThan(199 * 2 * 0.9);
-      expect(span).toBeLessThan(199 * 2 * 1.25);
+      expect(span).toBeGreaterThan(199 * 2 * 0.8);
+      expect(span).toBeLessThan(199 * 2 * 1.3);
       // Not all equal, not all the moment they were read: real per-packet times, below the microsecond.
       expect(new Set(got.frames.map((f) => f.ts.slice(-3))).size).toBeGreaterThan(20);
     } finally {

@@ -24,11 +24,17 @@ const tmp = mkdtempSync(join(tmpdir(), 'pw-live-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Fields that depend on when packets were seen, not on what they were. */
+/** When it was seen, and what is computed from that (durations, rates): tcpreplay keeps the spacing only roughly. */
+const TIMED = /^(firstSeen|lastSeen|event)$|^hashrate|Seconds$/;
+
 function comparable(f: { [k: string]: unknown }): { [k: string]: unknown } {
-  const { firstSeen: _a, lastSeen: _b, hashrate: _c, event: _d, connections, ...rest } = f;
-  // A connection's times are when it was seen too; the rest of it (ports, Community ID, counts) is what was sent.
-  const untimed = Array.isArray(connections) ? connections.map(({ firstSeen: _e, lastSeen: _f, ...c }: { [k: string]: unknown }) => c) : connections;
-  return { ...rest, connections: untimed };
+  const out: { [k: string]: unknown } = {};
+  for (const [k, v] of Object.entries(f)) {
+    if (TIMED.test(k)) continue;
+    // A connection's times are when it was seen too; the rest of it (ports, Community ID, counts) is what was sent.
+    out[k] = k === 'connections' && Array.isArray(v) ? v.map((c: { [k: string]: unknown }) => comparable(c)) : v;
+  }
+  return out;
 }
 
 function byKey(a: { [k: string]: unknown }, b: { [k: string]: unknown }): number {
