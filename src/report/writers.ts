@@ -54,7 +54,7 @@ const PLAIN = /^[0-9A-Za-z][0-9A-Za-z.:\-]*$/;
 function cell(column: keyof Finding, v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return String(v);
-  const s = Array.isArray(v) ? (v.every((x) => typeof x === 'string') ? v.join('; ') : safeJson(v)) : String(v);
+  const s = column === 'connections' ? safeJson(v) : Array.isArray(v) ? v.join('; ') : String(v);
   // Anything the other side chose is quoted and defused (csvCell); it comes from the network.
   return OWN_COLUMNS.has(column) && PLAIN.test(s) ? s : csvCell(s);
 }
