@@ -14,6 +14,7 @@ import { writePcap } from '../../src/capture/writer';
 import { loadSignatures } from '../../src/detect/signatures';
 import { forTerminal } from '../../src/report/escape';
 import type { Finding, Summary } from '../../src/report/finding';
+import { applyMinConfidence, filterByConfidence, meetsConfidence, parseConfidence } from '../../src/report/filter';
 import { FindingStream, LineWriter } from '../../src/report/stream';
 import { render, renderCsv, renderJson, renderJsonl, renderTable } from '../../src/report/writers';
 import { miningSession } from '../../pcaps/generate';
@@ -295,12 +296,56 @@ describe('everything at once', () => {
   test('every hostile character in every field a miner or pool names, through every writer', async () => {
     const base = byHostSync();
     const all = everything();
-    const f: Finding = { ...base, login: all, worker: all, agent: all, domain: all, poolName: all, minerSoftware: all, coin: all, algorithms: [all], evidence: [all] };
+    const f: Finding = { ...base, login: all, worker: all, agent: all, domain: all, poolName: all, minerSoftware: all, coin: all, algorithms: [all], evidence: [all], hashrateNote: all };
     const summary = { ...emptySummary(1), warnings: [all] };
     expect(dangerousIn(render('table', [f], summary), '\n')).toEqual([]);
     expect(dangerousIn(render('csv', [f], summary), '\n')).toEqual([]);
     expect(dangerousIn(render('json', [f], summary), '\n')).toEqual([]);
     expect(dangerousIn(render('jsonl', [f], summary), '\n')).toEqual([]);
     expect(JSON.parse(render('jsonl', [f], summary).split('\n')[0]).login).toBe(all);
+  });
+});
+
+describe('--min-confidence', () => {
+  test('keeps findings at the level or above, counts the rest, in every format', async () => {
+    const { findings, summary } = await scan();
+    const levels = findings.map((f) => f.confidence);
+    expect(new Set(levels).size).toBeGreaterThan(1);
+    for (const min of ['low', 'medium', 'high'] as const) {
+      const r = filterByConfidence(findings, min);
+      expect(r.findings.every((f) => meetsConfidence(f, min))).toBe(true);
+      expect(r.findings.length + r.filteredOut).toBe(findings.length);
+      const { findings: kept, summary: s } = applyMinConfidence(findings, summary, min);
+      expect(kept).toEqual(r.findings);
+      expect(s).toMatchObject({ findings: kept.length, filteredOut: r.filteredOut, minConfidence: min });
+      expect(JSON.parse(render('json', kept, s)).findings).toHaveLength(kept.length);
+      expect(render('csv', kept, s).trimEnd().split('\n')).toHaveLength(kept.length + 1);
+      const table = render('table', kept, s);
+      expect(table.split('\n').filter((l) => /^(HIGH|MEDIUM|LOW)\s/.test(l))).toHaveLength(kept.length);
+      if (r.filteredOut > 0) expect(table).toContain(`${r.filteredOut} finding(s) below --min-confidence ${min} not shown`);
+      else expect(table).not.toContain('below --min-confidence');
+    }
+    expect(filterByConfidence(findings, 'low').filteredOut).toBe(0);
+    expect(filterByConfidence(findings, 'high').findings.map((f) => f.confidence)).toEqual(levels.filter((c) => c === 'high'));
+  });
+
+  test('parses the option value', () => {
+    expect(parseConfidence('medium')).toBe('medium');
+    expect(parseConfidence(' HIGH ')).toBe('high');
+    expect(parseConfidence('none')).toBeNull();
+    expect(parseConfidence('2')).toBeNull();
+  });
+});
+
+describe('hash rate in the table', () => {
+  test('an estimate with its interval and window; the miner\'s claim apart; a note when there is none', () => {
+    const f = byHostSync();
+    const est: Finding = { ...f, hashrate: 1234.5, hashrateLow: 600, hashrateHigh: 2300, hashrateWindowSeconds: 600, hashrateNote: 'x', work: 740_700_000, reportedHashrate: 1500 };
+    const line = renderTable([est], emptySummary(1)).split('\n').find((l) => l.includes('hash rate'));
+    expect(line).toBe('       hash rate 1.23 kH/s (95 %: 600.0 H/s .. 2.30 kH/s) over 10.0 min; work 740.7 M hashes; miner claims 1.50 kH/s');
+    const none = renderTable([f], emptySummary(1)).split('\n').find((l) => l.includes('hash rate'));
+    expect(f.work).toBe(20000);
+    expect(none).toBe(`       hash rate: ${f.hashrateNote}; work 20.0 k hashes`);
+    expect(f.hashrateNote).toMatch(/^too few shares/);
   });
 });
