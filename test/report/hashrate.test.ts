@@ -8,6 +8,9 @@ import { Frame } from '../../src/capture/frame';
 import { loadSignatures } from '../../src/detect/signatures';
 import type { Finding } from '../../src/report/finding';
 import { difficultyUnit, estimateHashrate, gammaP, MIN_SHARES, MIN_WINDOW_SECONDS, poissonInterval } from '../../src/report/hashrate';
+import { join } from 'node:path';
+import { readCapture } from '../../src/capture/read';
+import { packageRoot } from '../../src/paths';
 import { Conversation, type Timed } from '../support/craft';
 
 const sigs = loadSignatures();
@@ -211,6 +214,24 @@ describe('hash rate of crafted sessions', () => {
     expect(f.protocol).toBe('eth-proxy');
     expect(f.reportedHashrate).toBe(31_500_000);
     expect(f.hashrate).toBeNull();
+  });
+
+  test("the miner's own claim: mining.hashrate (hex without 0x, as ethminer writes it)", () => {
+    const c = new Conversation({ client: MINER, server: POOL, clientPort: 50630, serverPort: 4444, startMs: T0 }).handshake();
+    c.client('{"id":1,"jsonrpc":"2.0","method":"mining.hello","params":{"agent":"ethminer-0.19.0","host":"eu1-etc.ethermine.org","port":"115c","proto":"EthereumStratum/2.0.0"}}\n');
+    c.server('{"id":1,"result":{"encoding":"plain","maxerrors":"5","node":"Geth/v1.10.8","proto":"EthereumStratum/2.0.0","resume":"1","timeout":"b4"}}\n');
+    c.client('{"id":9,"jsonrpc":"2.0","method":"mining.hashrate","params":["500000","w-123"]}\n');
+    const [f] = scan(c.close());
+    expect(f.protocol).toBe('ethereum-stratum');
+    expect(f.reportedHashrate).toBe(0x500000);
+  });
+
+  test("the miner's own claim: X-Mining-Hashrate of a getwork request (decimal)", async () => {
+    const a = new Analyzer(sigs, DEFAULT_ANALYZER_OPTIONS);
+    await readCapture(join(packageRoot(), 'pcaps', 'detect', 'getwork-http.pcap'), { frame: (fr) => a.frame(fr) }, () => {});
+    const [f] = a.finish();
+    expect(f.protocol).toBe('getwork');
+    expect(f.reportedHashrate).toBe(3670016000);
   });
 
   test('estimateHashrate: accepted shares whose difficulty was never seen give no work', () => {
