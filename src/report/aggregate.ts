@@ -383,7 +383,7 @@ export class Aggregator {
       sharesSubmitted: r.sharesSubmitted,
       sharesAccepted: r.sharesAccepted,
       sharesRejected: r.sharesRejected,
-      ...estimateHashrate({ protocol, algorithms: r.algorithms, shares: r.windowShares, work: r.acceptedWork, miningMs: r.miningMs, windowMs: r.windowMs, sharesAccepted: r.sharesAccepted, reportedHashrate: r.reportedHashrate }),
+      ...estimateHashrate({ protocol, algorithms: r.algorithms, domain: r.domain, shares: r.windowShares, work: r.acceptedWork, miningMs: r.miningMs, windowMs: r.windowMs, sharesAccepted: r.sharesAccepted, reportedHashrate: r.reportedHashrate }),
       evidence: r.notes,
       connections: connectionsOut(connections),
       connectionsOmitted: omitted,

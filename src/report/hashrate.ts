@@ -40,6 +40,8 @@ export interface HashrateFields {
 export interface ShareTally {
   protocol: string;
   algorithms: readonly string[];
+  /** The pool host name, which sometimes names the algorithm. */
+  domain: string | null;
   /** Accepted shares on connections whose share difficulty was seen, and the sum of their difficulties. */
   shares: number;
   work: number;
@@ -55,6 +57,17 @@ export type DifficultyUnit = { hashes: number; family: string } | { hashes: null
 
 const SHA256D = new Set(['sha256', 'sha256d', 'sha-256', 'sha-256d', 'bitcoin']);
 const SCRYPT = new Set(['scrypt']);
+
+/** NiceHash names each algorithm's stratum host after it (sha256asicboost.auto.nicehash.com, scrypt.auto.nicehash.com). */
+const NAMED_HOST = /^(sha256asicboost|sha256|scrypt)\.(?:[a-z0-9-]+\.)*nicehash\.com$/;
+
+/** The algorithm the traffic names: offered by the miner, or in the pool's host name. */
+export function namedAlgorithms(algorithms: readonly string[], domain: string | null): string[] {
+  const out = algorithms.map((a) => a.toLowerCase());
+  const m = domain !== null ? NAMED_HOST.exec(domain.toLowerCase()) : null;
+  if (m !== null) out.push(m[1] === 'scrypt' ? 'scrypt' : 'sha256d');
+  return out;
+}
 
 /**
  * Hashes one unit of share difficulty stands for. Where the dialect does not
@@ -170,7 +183,7 @@ function secondsText(s: number): string {
 
 /** The report's hash-rate fields from a pair's folded shares. */
 export function estimateHashrate(t: ShareTally): HashrateFields {
-  const unit = difficultyUnit(t.protocol, t.algorithms);
+  const unit = difficultyUnit(t.protocol, namedAlgorithms(t.algorithms, t.domain));
   const windowSeconds = t.windowMs > 0 ? t.windowMs / 1000 : null;
   const out: HashrateFields = {
     hashrate: null,

@@ -7,11 +7,12 @@ import { Analyzer, DEFAULT_ANALYZER_OPTIONS } from '../../src/analyzer';
 import { Frame } from '../../src/capture/frame';
 import { loadSignatures } from '../../src/detect/signatures';
 import type { Finding } from '../../src/report/finding';
-import { difficultyUnit, estimateHashrate, gammaP, MIN_SHARES, MIN_WINDOW_SECONDS, poissonInterval } from '../../src/report/hashrate';
+import { difficultyUnit, estimateHashrate, gammaP, MIN_SHARES, MIN_WINDOW_SECONDS, namedAlgorithms, poissonInterval } from '../../src/report/hashrate';
 import { join } from 'node:path';
 import { readCapture } from '../../src/capture/read';
 import { packageRoot } from '../../src/paths';
-import { Conversation, type Timed } from '../support/craft';
+import { Conversation, udpFrame, type Timed } from '../support/craft';
+import { dnsMessage } from '../support/craft-protocols';
 
 const sigs = loadSignatures();
 const WALLET = '4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge';
@@ -109,6 +110,10 @@ describe('difficulty units by dialect', () => {
     expect(difficultyUnit('ethereum-stratum', []).hashes).toBe(2 ** 32);
     expect(difficultyUnit('stratum-v1', ['sha256d']).hashes).toBe(2 ** 32);
     expect(difficultyUnit('stratum-v1', ['scrypt']).hashes).toBe(2 ** 16);
+    expect(difficultyUnit('stratum-v1', namedAlgorithms([], 'sha256asicboost.auto.nicehash.com')).hashes).toBe(2 ** 32);
+    // A host name that names another algorithm, or none, says nothing about Stratum v1's unit.
+    expect(namedAlgorithms([], 'randomxmonero.auto.nicehash.com')).toEqual([]);
+    expect(namedAlgorithms([], 'scrypt.example.com')).toEqual([]);
   });
 
   test('no guess where the traffic does not say the algorithm or the unit is not hashes', () => {
@@ -201,6 +206,29 @@ describe('hash rate of crafted sessions', () => {
     expect(f.hashrateNote).toMatch(/does not say the algorithm/);
   });
 
+  test('Stratum v1 to a pool host that names its algorithm (scrypt.auto.nicehash.com): Scrypt units, 2^16 hashes per difficulty 1', () => {
+    const host = 'scrypt.auto.nicehash.com';
+    const answer = udpFrame('10.1.0.53', MINER, 53, 53001, dnsMessage({ id: 9, response: true, flags: 0x0180, questions: [{ name: host }], answers: [{ name: host, type: 1, data: POOL, ttl: 600 }] }), T0 - 1000);
+    const c = new Conversation({ client: MINER, server: POOL, clientPort: 50611, serverPort: 3333, startMs: T0, stepMs: 5000 }).handshake();
+    c.client('{"id":1,"method":"mining.subscribe","params":["cgminer/4.10.0"]}\n');
+    c.server('{"id":1,"result":[[["mining.set_difficulty","1"],["mining.notify","1"]],"0a1b2c3d",4],"error":null}\n');
+    c.client('{"id":2,"method":"mining.authorize","params":["rig.1","x"]}\n');
+    c.server('{"id":2,"result":true,"error":null}\n{"id":null,"method":"mining.set_difficulty","params":[512]}\n');
+    for (let i = 0; i < 8; i++) {
+      c.client(`{"id":${10 + i},"method":"mining.submit","params":["rig.1","j1","00000000","5e9a0000","${(0x1000 + i).toString(16)}"]}\n`);
+      c.server(`{"id":${10 + i},"result":true,"error":null}\n`);
+    }
+    c.close();
+    const a = new Analyzer(sigs, DEFAULT_ANALYZER_OPTIONS);
+    for (const t of [answer, ...c.frames]) a.frame(frameOf(t));
+    const f = a.finish().find((x) => x.pool === POOL)!;
+    expect(f.domain).toBe(host);
+    expect(f.protocol).toBe('stratum-v1');
+    expect(f.work).toBe(8 * 512 * 2 ** 16);
+    expect(f.hashrate).toBeCloseTo((8 * 512 * 2 ** 16) / spanSeconds(c), -1);
+    expect(f.hashrateNote).toMatch(/Scrypt \(difficulty 1 = 2\^16 hashes\)/);
+  });
+
   test("the miner's own claim is kept apart (eth_submitHashrate)", () => {
     const hex64 = (n: number) => n.toString(16).padStart(64, '0');
     const c = new Conversation({ client: MINER, server: POOL, clientPort: 50620, serverPort: 8008, startMs: T0 }).handshake();
@@ -235,7 +263,7 @@ describe('hash rate of crafted sessions', () => {
   });
 
   test('estimateHashrate: accepted shares whose difficulty was never seen give no work', () => {
-    const e = estimateHashrate({ protocol: 'getwork', algorithms: [], shares: 0, work: 0, miningMs: 4000, windowMs: 56, sharesAccepted: 2, reportedHashrate: null });
+    const e = estimateHashrate({ protocol: 'getwork', algorithms: [], domain: null, shares: 0, work: 0, miningMs: 4000, windowMs: 56, sharesAccepted: 2, reportedHashrate: null });
     expect(e.work).toBeNull();
     expect(e.hashrate).toBeNull();
     expect(e.hashrateNote).toMatch(/difficulty of the accepted shares was not seen/);
