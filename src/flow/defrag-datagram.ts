@@ -1,6 +1,7 @@
 /**
- * One IP datagram being put together from its fragments (defrag.ts), and the
- * (source, destination) pair whose datagrams are counted against one cap.
+ * One IP datagram being put together from its fragments (defrag.ts), the
+ * (source, destination) pair whose datagrams are counted against one cap, and
+ * the caps themselves.
  */
 import type { Packet } from '../decode/packet';
 
@@ -10,6 +11,31 @@ export const HEAD = 60;
 export const MAX_PIECES = 32;
 export const PLACED = 0;
 export const DIFFERS = 1;
+
+export interface DefragLimits {
+  /** Datagrams in progress at once, in all and per (source, destination) pair. */
+  maxDatagrams: number;
+  maxPerPair: number;
+  /** Buffer bytes held (reused buffers included), in all and per pair. */
+  maxBytes: number;
+  maxPairBytes: number;
+  /** A datagram still incomplete this long after its first fragment (capture time) is given up. */
+  timeoutMs: number;
+}
+
+/** Linux's defaults in spirit: 30 s (ipfrag_time), a few MiB in all (ipfrag_high_thresh). */
+export const DEFRAG_LIMITS: Readonly<DefragLimits> = {
+  maxDatagrams: 1024,
+  maxPerPair: 64,
+  maxBytes: 8 * 1024 * 1024,
+  maxPairBytes: 1024 * 1024,
+  timeoutMs: 30_000,
+};
+
+/** Fragments of these are put together: what flows and DNS are made of, and the tunnels that carry them. */
+export function reassembles(protocol: number): boolean {
+  return protocol === 6 || protocol === 17 || protocol === 47 || protocol === 4 || protocol === 41;
+}
 
 export class Datagram {
   used = false;

@@ -25,27 +25,9 @@ import { Frame, type CaptureWarning } from '../capture/frame';
 import type { Packet } from '../decode/packet';
 import type { DecodeStats } from '../decode/stats';
 import { addressText } from './address';
-import { DIFFERS, Datagram, HEAD, Pair, complete, copyHosts, pairHashOf, place, sameHosts, mix } from './defrag-datagram';
+import { DEFRAG_LIMITS, DIFFERS, Datagram, HEAD, Pair, complete, copyHosts, mix, pairHashOf, place, sameHosts, type DefragLimits } from './defrag-datagram';
 
-export interface DefragLimits {
-  /** Datagrams in progress at once, in all and per (source, destination) pair. */
-  maxDatagrams: number;
-  maxPerPair: number;
-  /** Buffer bytes held (reused buffers included), in all and per pair. */
-  maxBytes: number;
-  maxPairBytes: number;
-  /** A datagram still incomplete this long after its first fragment (capture time) is given up. */
-  timeoutMs: number;
-}
-
-/** Linux's defaults in spirit: 30 s (ipfrag_time), a few MiB in all (ipfrag_high_thresh). */
-export const DEFRAG_LIMITS: Readonly<DefragLimits> = {
-  maxDatagrams: 1024,
-  maxPerPair: 64,
-  maxBytes: 8 * 1024 * 1024,
-  maxPairBytes: 1024 * 1024,
-  timeoutMs: 30_000,
-};
+export { DEFRAG_LIMITS, reassembles, type DefragLimits } from './defrag-datagram';
 
 /** Most data an IP length field can describe. */
 const MAX_DATA = 65535;
@@ -55,11 +37,6 @@ const FIRST_BUFFER = 2048;
 const SWEEP_MS = 1000;
 const LINK_IPV4 = 228;
 const LINK_IPV6 = 229;
-
-/** Fragments of these are put together: what flows and DNS are made of, and the tunnels that carry them. */
-export function reassembles(protocol: number): boolean {
-  return protocol === 6 || protocol === 17 || protocol === 47 || protocol === 4 || protocol === 41;
-}
 
 const TIMED_OUT = 0;
 const EVICTED = 1;
