@@ -149,8 +149,9 @@ export async function scan(args: ScanArgs, log: Log): Promise<number> {
 }
 
 /**
- * After a stop, a read of a FIFO nobody writes to may still be pending in the thread pool and
- * keep the process alive: give the normal exit a moment, then end it with the same status.
+ * After a stop, something may still hold the event loop (a read of a silent character device,
+ * a terminal, pending in the thread pool): give the normal exit a moment, then end it with the
+ * same status. FIFOs and stdin pipes are read through the event loop and end at once.
  */
 function exitAfterSignal(status: number): number {
   setTimeout(() => process.exit(status), 1000).unref();
