@@ -50,11 +50,15 @@ void CSV_COMPLETE;
 /** Columns poolwatch writes itself (addresses, fixed words, timestamps): left unquoted when plainly safe. */
 const OWN_COLUMNS: ReadonlySet<keyof Finding> = new Set<keyof Finding>(['host', 'pool', 'protocol', 'confidence', 'firstSeen', 'lastSeen']);
 const PLAIN = /^[0-9A-Za-z][0-9A-Za-z.:\-]*$/;
+/** Columns written as JSON even when empty, so `[]` is told apart from a missing value. */
+const JSON_COLUMNS: ReadonlySet<keyof Finding> = new Set<keyof Finding>(['connections']);
 
 function cell(column: keyof Finding, v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return String(v);
-  const s = column === 'connections' ? safeJson(v) : Array.isArray(v) ? v.join('; ') : String(v);
+  // Lists of words read best joined; anything with structure (connections, objects) stays JSON.
+  const words = Array.isArray(v) && !JSON_COLUMNS.has(column) && v.every((x) => typeof x === 'string');
+  const s = words ? (v as string[]).join('; ') : typeof v === 'object' ? safeJson(v) : String(v);
   // Anything the other side chose is quoted and defused (csvCell); it comes from the network.
   return OWN_COLUMNS.has(column) && PLAIN.test(s) ? s : csvCell(s);
 }
