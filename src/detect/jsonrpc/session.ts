@@ -8,10 +8,10 @@ import type { Direction, Evidence } from '../evidence';
 import { LEVEL_MEDIUM } from '../evidence';
 import type { Signatures } from '../signatures';
 import { Ctx, Dialect, Msg } from './context';
-import { cryptonote } from './cryptonote';
-import { ethProxy } from './eth-proxy';
-import { ethereumStratum } from './ethereum-stratum';
-import { stratumV1 } from './stratum-v1';
+import { cryptonote } from '../protocols/cryptonote/cryptonote';
+import { ethProxy } from '../protocols/eth-proxy/eth-proxy';
+import { ethereumStratum } from '../protocols/ethereum-stratum/ethereum-stratum';
+import { stratumV1 } from '../protocols/stratum-v1/stratum-v1';
 
 export const UNDECIDED = 0,
   MINING = 1,

@@ -1,8 +1,8 @@
-import { MINING, NOT_THIS, UNDECIDED, type StreamClassifier } from '../classifier';
-import { LEVEL_HIGH, LEVEL_LOW, LEVEL_MEDIUM, type Direction, type Evidence } from '../evidence';
-import type { Signatures } from '../signatures';
-import { NEED_MORE, PROTOCOL_NAMES, noiseHandshakeShape, parseSetupConnection, parseSetupConnectionReply } from '../stratum-v2';
-import { Accumulator } from './accumulator';
+import { MINING, NOT_THIS, UNDECIDED, type StreamClassifier } from '../../classifier';
+import { LEVEL_HIGH, LEVEL_LOW, LEVEL_MEDIUM, type Direction, type Evidence } from '../../evidence';
+import type { Signatures } from '../../signatures';
+import { NEED_MORE, PROTOCOL_NAMES, noiseHandshakeShape, parseSetupConnection, parseSetupConnectionReply } from './frames';
+import { Accumulator } from '../../accumulator';
 
 const FRAME_LIMIT = 2048;
 

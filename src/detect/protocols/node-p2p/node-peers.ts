@@ -1,6 +1,6 @@
-import { NOT_THIS, type StreamClassifier } from '../classifier';
-import type { Direction, Evidence } from '../evidence';
-import { identifyNode } from '../node-p2p';
+import { NOT_THIS, type StreamClassifier } from '../../classifier';
+import type { Direction, Evidence } from '../../evidence';
+import { identifyNode } from './node-p2p';
 
 /**
  * Cryptocurrency node peer traffic (Bitcoin-family P2P, Monero Levin,

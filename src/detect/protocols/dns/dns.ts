@@ -7,8 +7,8 @@
  * is attacker-controlled, so every count, length and pointer is checked.
  */
 
-import { ipv6BytesText } from '../flow/address';
-import type { IntSet } from './int-set';
+import { ipv6BytesText } from '../../../flow/address';
+import type { IntSet } from '../../int-set';
 
 export interface DnsQuestion {
   name: string;

@@ -14,10 +14,10 @@
  * or chunked bodies; only a bounded prefix of each body is kept). Responses are
  * matched to requests in order, as HTTP/1.1 pipelining requires.
  */
-import { Direction, Evidence, LEVEL_HIGH, LEVEL_MEDIUM } from './evidence';
-import type { Signatures } from './signatures';
-import { coinFromWallet, splitLogin } from './wallet';
-import { MINING, NOT_JSONRPC, UNDECIDED } from './jsonrpc/session';
+import { Direction, Evidence, LEVEL_HIGH, LEVEL_MEDIUM } from '../../evidence';
+import type { Signatures } from '../../signatures';
+import { coinFromWallet, splitLogin } from '../../wallet';
+import { MINING, NOT_JSONRPC, UNDECIDED } from '../../jsonrpc/session';
 
 const MAX_HEAD = 8 * 1024;
 const MAX_BODY = 16 * 1024;

@@ -4,9 +4,9 @@
  * "ethereum-stratum". Only the shapes that differ from Stratum v1 are handled
  * here; authorize, submit and set_difficulty go through stratum-v1.ts.
  */
-import type { Direction } from '../evidence';
-import { arr, Ctx, Dialect, isHex, Msg, obj, str } from './context';
-import { client, server } from './stratum-v1';
+import type { Direction } from '../../evidence';
+import { arr, Ctx, Dialect, isHex, Msg, obj, str } from '../../jsonrpc/context';
+import { client, server } from '../stratum-v1/stratum-v1';
 
 const WORD = 'ethereum-stratum';
 const PROTO = /^[A-Za-z]*Stratum\/\d/;

@@ -1,5 +1,5 @@
-import { MAX_HEAD, NEED_MORE, NOT_HTTP, authorityHost, parseHttpRequestHead, parseHttpResponseHead } from '../../src/detect/http';
-import { mutations, parseEmbedded, sameResult } from '../support/craft-protocols';
+import { MAX_HEAD, NEED_MORE, NOT_HTTP, authorityHost, parseHttpRequestHead, parseHttpResponseHead } from '../../../../src/detect/protocols/http/http';
+import { mutations, parseEmbedded, sameResult } from '../../../support/craft-protocols';
 
 /* Real requests captured on loopback from curl 7.88.1: a GET with an explicit Host, and a CONNECT through a proxy (-x --proxytunnel). */
 const CURL_GET = Buffer.from('474554202f6170692f737461747320485454502f312e310d0a486f73743a20786d722e506f6f6c2e4578616d706c653a383038300d0a557365722d4167656e743a206375726c2f372e38382e310d0a4163636570743a202a2f2a0d0a0d0a', 'hex');

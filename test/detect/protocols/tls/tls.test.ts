@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { NEED_MORE, NOT_TLS, WRONG_MESSAGE, isGrease, looksLikeTlsRecord, parseClientHello, parseServerCertificateNames } from '../../src/detect/tls';
+import { NEED_MORE, NOT_TLS, WRONG_MESSAGE, isGrease, looksLikeTlsRecord, parseClientHello, parseServerCertificateNames } from '../../../../src/detect/protocols/tls/tls';
 import {
   certificateMessage,
   clientHello,
@@ -10,7 +10,7 @@ import {
   serverHelloDoneMessage,
   serverHelloMessage,
   tlsRecords,
-} from '../support/craft-protocols';
+} from '../../../support/craft-protocols';
 
 /*
  * Real first segments captured on loopback (tcpdump on lo, payload printed by tshark):

@@ -1,8 +1,8 @@
-import { MINING, NOT_THIS, UNDECIDED, type StreamClassifier } from '../classifier';
-import { LEVEL_MEDIUM, type Direction, type Evidence } from '../evidence';
-import type { Signatures } from '../signatures';
-import { NEED_MORE, parseClientHello, parseServerCertificateNames } from '../tls';
-import { Accumulator } from './accumulator';
+import { MINING, NOT_THIS, UNDECIDED, type StreamClassifier } from '../../classifier';
+import { LEVEL_MEDIUM, type Direction, type Evidence } from '../../evidence';
+import type { Signatures } from '../../signatures';
+import { NEED_MORE, parseClientHello, parseServerCertificateNames } from './tls';
+import { Accumulator } from '../../accumulator';
 
 const HELLO_LIMIT = 65536;
 const RECORD_HEADER = 5;

@@ -1,7 +1,7 @@
-import { Direction, Evidence, LEVEL_HIGH, LEVEL_MEDIUM } from '../../src/detect/evidence';
-import { HttpMiningSession } from '../../src/detect/http-mining';
-import { MINING, NOT_JSONRPC } from '../../src/detect/jsonrpc/session';
-import { sigs } from './jsonrpc/support';
+import { Direction, Evidence, LEVEL_HIGH, LEVEL_MEDIUM } from '../../../../src/detect/evidence';
+import { HttpMiningSession } from '../../../../src/detect/protocols/getwork/http-mining';
+import { MINING, NOT_JSONRPC } from '../../../../src/detect/jsonrpc/session';
+import { sigs } from '../../jsonrpc/support';
 
 type Step = [Direction, string];
 

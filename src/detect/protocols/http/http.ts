@@ -7,7 +7,7 @@
  * Nothing here throws, and nothing reads outside [start, end). Rejection is
  * cheap: a binary stream fails on its first byte or two.
  */
-import { latin1 } from './text';
+import { latin1 } from '../../text';
 
 /** The head is incomplete: call again with more bytes. */
 export const NEED_MORE = -1;

@@ -1,8 +1,8 @@
-import { MINING, NOT_THIS, UNDECIDED, type StreamClassifier } from '../classifier';
-import { LEVEL_LOW, LEVEL_MEDIUM, type Direction, type Evidence } from '../evidence';
-import { NEED_MORE, parseHttpRequestHead, parseHttpResponseHead } from '../http';
-import type { Signatures } from '../signatures';
-import { Accumulator } from './accumulator';
+import { MINING, NOT_THIS, UNDECIDED, type StreamClassifier } from '../../classifier';
+import { LEVEL_LOW, LEVEL_MEDIUM, type Direction, type Evidence } from '../../evidence';
+import { NEED_MORE, parseHttpRequestHead, parseHttpResponseHead } from './http';
+import type { Signatures } from '../../signatures';
+import { Accumulator } from '../../accumulator';
 
 const LF = 0x0a;
 const CR = 0x0d;

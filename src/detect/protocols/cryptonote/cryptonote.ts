@@ -7,8 +7,8 @@
  * its dialect's shape (a login with an agent or algo list, a job with a blob and
  * a target, a submit with a nonce and a result hash) before it counts.
  */
-import type { Direction } from '../evidence';
-import { arr, Ctx, Dialect, errorText, isHex, Msg, num, obj, str } from './context';
+import type { Direction } from '../../evidence';
+import { arr, Ctx, Dialect, errorText, isHex, Msg, num, obj, str } from '../../jsonrpc/context';
 
 export const cryptonote: Dialect = {
   request(c, dir, method, m) {

@@ -7,7 +7,7 @@
  * the start of one direction of a TCP stream; a hello may span several TCP
  * segments and several TLS records, so "not enough yet" is its own answer.
  */
-import { escapedText } from './text';
+import { escapedText } from '../../text';
 
 /** The record or handshake message is incomplete: call again with more bytes. */
 export const NEED_MORE = -1;

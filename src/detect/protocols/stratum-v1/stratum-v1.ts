@@ -5,8 +5,8 @@
  * EthereumStratum variants are told apart in ethereum-stratum.ts, which runs
  * first and hands the shared methods (authorize, submit, set_difficulty) here.
  */
-import type { Direction } from '../evidence';
-import { arr, Ctx, Dialect, errorText, isHex, Msg, num, str } from './context';
+import type { Direction } from '../../evidence';
+import { arr, Ctx, Dialect, errorText, isHex, Msg, num, str } from '../../jsonrpc/context';
 
 /** Requests only a miner sends. */
 const CLIENT = new Set([

@@ -1,6 +1,6 @@
-import { LEVEL_HIGH, LEVEL_MEDIUM } from '../../../src/detect/evidence';
-import { MINING } from '../../../src/detect/jsonrpc/session';
-import { bytewise, line, run, splitAt, Step } from './support';
+import { LEVEL_HIGH, LEVEL_MEDIUM } from '../../../../src/detect/evidence';
+import { MINING } from '../../../../src/detect/jsonrpc/session';
+import { bytewise, line, run, splitAt, Step } from '../../jsonrpc/support';
 
 const ETH = '0x52bc44d5378309ee2abf1539bf71de1b7d7be3b5';
 const HEADER = '0x645cf20198c2f3861e947d4f67e3ab63b7b2e24dcc9095bd9123e7b33371f6cc';

@@ -1,8 +1,8 @@
 import { Address6 } from 'ip-address';
-import { addressesByName, dnsOverTcpMessages, ipv6Text, mayNameSuffix, nameSuffixHash, parseDns } from '../../src/detect/dns';
-import { IntSet } from '../../src/detect/int-set';
-import { ipBytes } from '../support/craft';
-import { dnsMessage, dnsTcp, mutations, parseEmbedded, rng, sameResult } from '../support/craft-protocols';
+import { addressesByName, dnsOverTcpMessages, ipv6Text, mayNameSuffix, nameSuffixHash, parseDns } from '../../../../src/detect/protocols/dns/dns';
+import { IntSet } from '../../../../src/detect/int-set';
+import { ipBytes } from '../../../support/craft';
+import { dnsMessage, dnsTcp, mutations, parseEmbedded, rng, sameResult } from '../../../support/craft-protocols';
 
 const all = (b: Buffer) => parseDns(b, 0, b.length);
 

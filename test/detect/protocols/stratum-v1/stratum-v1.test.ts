@@ -1,6 +1,6 @@
-import { LEVEL_HIGH, LEVEL_MEDIUM } from '../../../src/detect/evidence';
-import { JsonRpcSession, MINING, NOT_JSONRPC, UNDECIDED } from '../../../src/detect/jsonrpc/session';
-import { bytewise, run, sigs, splitAt, Step } from './support';
+import { LEVEL_HIGH, LEVEL_MEDIUM } from '../../../../src/detect/evidence';
+import { JsonRpcSession, MINING, NOT_JSONRPC, UNDECIDED } from '../../../../src/detect/jsonrpc/session';
+import { bytewise, run, sigs, splitAt, Step } from '../../jsonrpc/support';
 
 // A cpuminer session against a Bitcoin pool, message shapes as in the slush Stratum docs
 // (spaces after colons, key order varying between the two sides).

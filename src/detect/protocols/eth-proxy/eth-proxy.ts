@@ -4,8 +4,8 @@
  * JSON-RPC, and work pushed as an id-0 getWork result. Protocol word:
  * "eth-proxy". Node methods (eth_blockNumber ...) are not mining and are left alone.
  */
-import type { Direction } from '../evidence';
-import { arr, Ctx, Dialect, errorText, isHex, Msg, str } from './context';
+import type { Direction } from '../../evidence';
+import { arr, Ctx, Dialect, errorText, isHex, Msg, str } from '../../jsonrpc/context';
 
 const WORD = 'eth-proxy';
 

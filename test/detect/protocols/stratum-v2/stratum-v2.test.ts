@@ -6,8 +6,8 @@ import {
   noiseHandshakeShape,
   parseSetupConnection,
   parseSetupConnectionReply,
-} from '../../src/detect/stratum-v2';
-import { mutations, parseEmbedded, sameResult, sv2Frame, sv2SetupConnection, sv2SetupConnectionError, sv2SetupConnectionSuccess } from '../support/craft-protocols';
+} from '../../../../src/detect/protocols/stratum-v2/frames';
+import { mutations, parseEmbedded, sameResult, sv2Frame, sv2SetupConnection, sv2SetupConnectionError, sv2SetupConnectionSuccess } from '../../../support/craft-protocols';
 
 /*
  * Test vectors from Bitcoin Core's Stratum v2 work (src/test/sv2_messages_tests.cpp):

@@ -1,8 +1,8 @@
-import { LEVEL_HIGH, LEVEL_MEDIUM } from '../../../src/detect/evidence';
-import { beamDifficulty, targetDifficulty } from '../../../src/detect/jsonrpc/cryptonote';
-import { JsonRpcSession, MINING, NOT_JSONRPC } from '../../../src/detect/jsonrpc/session';
-import { loadSignatures } from '../../../src/detect/signatures';
-import { bytewise, line, run, sigs, splitAt, Step } from './support';
+import { LEVEL_HIGH, LEVEL_MEDIUM } from '../../../../src/detect/evidence';
+import { beamDifficulty, targetDifficulty } from '../../../../src/detect/protocols/cryptonote/cryptonote';
+import { JsonRpcSession, MINING, NOT_JSONRPC } from '../../../../src/detect/jsonrpc/session';
+import { loadSignatures } from '../../../../src/detect/signatures';
+import { bytewise, line, run, sigs, splitAt, Step } from '../../jsonrpc/support';
 
 // XMRig 6.16.0 against a Monero pool; fields and order as XMRig's Client sends them.
 const WALLET = '44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A';

@@ -1,7 +1,7 @@
-import { NOT_THIS, UNDECIDED, type StreamClassifier } from '../classifier';
-import type { Direction, Evidence } from '../evidence';
-import { dnsOverTcpMessages, parseDns, type DnsMessage } from '../dns';
-import { Accumulator } from './accumulator';
+import { NOT_THIS, UNDECIDED, type StreamClassifier } from '../../classifier';
+import type { Direction, Evidence } from '../../evidence';
+import { dnsOverTcpMessages, parseDns, type DnsMessage } from './dns';
+import { Accumulator } from '../../accumulator';
 
 const DNS_TCP_LIMIT = 65536 + 2;
 

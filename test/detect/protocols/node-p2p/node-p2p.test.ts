@@ -1,5 +1,5 @@
-import { BITCOIN_FAMILY, identifyNode, looksLikeRlpxAuth, nodeProtocol } from '../../src/detect/node-p2p';
-import { bitcoinMessage, levinMessage, mutations, parseEmbedded } from '../support/craft-protocols';
+import { BITCOIN_FAMILY, identifyNode, looksLikeRlpxAuth, nodeProtocol } from '../../../../src/detect/protocols/node-p2p/node-p2p';
+import { bitcoinMessage, levinMessage, mutations, parseEmbedded } from '../../../support/craft-protocols';
 
 /* The "version" message hexdump from the Bitcoin wiki's Protocol documentation (Satoshi 0.7.2, protocol 60002). */
 const WIKI_VERSION = Buffer.from(
