@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { forTerminal, safeJson } from './escape';
 import type { Finding, Summary } from './finding';
 import { CHART_SCRIPT } from './html-chart';
-import { hostStories, poolLabel, sessionsOf, type HostStory } from './hosts';
+import { durationText, hostStories, poolLabel, sessionsOf, type HostStory } from './hosts';
 
 export { coveredSeconds, hostStories, type HostStory } from './hosts';
 
@@ -43,13 +43,6 @@ function chartJs(): string {
     chartLibrary = text.replace(/<\/script/gi, '<\\/script');
   }
   return chartLibrary;
-}
-
-function duration(seconds: number): string {
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
-  if (seconds < 3600) return `${(seconds / 60).toFixed(1)} min`;
-  if (seconds < 86400) return `${(seconds / 3600).toFixed(1)} h`;
-  return `${(seconds / 86400).toFixed(1)} d`;
 }
 
 function rate(hps: number | null): string {
@@ -80,7 +73,7 @@ function findingBlock(f: Finding, index: number): string {
   const omitted = f.connectionsOmitted ? `<p class="note">${html(f.connectionsOmitted)} more connection(s) not listed.</p>` : '';
   return `<section class="finding ${html(f.confidence)}" id="finding-${index}">
 <h3><span class="badge ${html(f.confidence)}">${html(f.confidence.toUpperCase())}</span> ${html(f.host)} → ${html(poolLabel(f))} <small>${html(f.protocol)}</small></h3>
-<table class="fields">${field('pool', f.poolName)}${field('first seen', f.firstSeen)}${field('last seen', f.lastSeen)}${field('login / wallet', f.login)}${field('worker', f.worker)}${field('agent', f.agent)}${field('miner software', f.minerSoftware)}${field('coin', f.coin)}${field('algorithms', f.algorithms.join(', '))}${field('difficulty', f.difficulty)}${field('jobs', f.jobs)}${field('shares submitted / accepted / rejected', `${f.sharesSubmitted} / ${f.sharesAccepted} / ${f.sharesRejected}`)}${field('hash rate', rate(f.hashrate))}${field('flows, packets, bytes', `${f.flows}, ${f.packets}, ${f.bytes}`)}</table>
+<table class="fields">${field('pool', f.poolName)}${field('first seen', f.firstSeen)}${field('last seen', f.lastSeen)}${field('login / wallet', f.login)}${field('worker', f.worker)}${field('agent', f.agent)}${field('miner software', f.minerSoftware)}${field('coin', f.coin)}${field('algorithms', f.algorithms.join(', '))}${field('difficulty', f.difficulty)}${field('jobs', f.jobs)}${field('shares submitted / accepted / rejected', `${f.sharesSubmitted} / ${f.sharesAccepted} / ${f.sharesRejected}`)}${field('hash rate', f.hashrate !== null ? `${rate(f.hashrate)} (95 %: ${rate(f.hashrateLow)} to ${rate(f.hashrateHigh)} over ${f.hashrateWindowSeconds} s)` : f.hashrateNote)}${field('work (hashes)', f.work)}${field('mining time', durationText(f.miningSeconds))}${field('miner claims', rate(f.reportedHashrate))}${field('flows, packets, bytes', `${f.flows}, ${f.packets}, ${f.bytes}`)}</table>
 <h4>Evidence</h4><ul>${f.evidence.map((e) => `<li>${html(e)}</li>`).join('')}</ul>
 ${connections ? `<h4>Connections</h4><table class="list"><tr><th>miner port</th><th>Community ID</th><th>first seen</th><th>last seen</th><th>packets</th><th>bytes</th></tr>${connections}</table>${omitted}` : ''}
 </section>`;
@@ -89,7 +82,7 @@ ${connections ? `<h4>Connections</h4><table class="list"><tr><th>miner port</th>
 function hostBlock(story: HostStory, index: number): string {
   return `<section class="host" id="host-${index}">
 <h2>${html(story.host)} <span class="badge ${html(story.confidence)}">${html(story.confidence.toUpperCase())}</span></h2>
-<p>${html(story.sessions)} session(s) to ${html(story.pools.length)} pool endpoint(s), mining ${html(duration(story.miningSeconds))} between ${html(story.firstSeen)} and ${html(story.lastSeen)}.</p>
+<p>${html(story.sessions)} session(s) to ${html(story.pools.length)} pool endpoint(s), mining ${html(durationText(story.miningSeconds))} between ${html(story.firstSeen)} and ${html(story.lastSeen)}.</p>
 <div class="chart" style="height:${80 + 28 * story.findings.length}px"><canvas data-chart="${index}" aria-label="timeline of ${html(story.host)}"></canvas></div>
 <script type="application/json" id="chart-data-${index}">${scriptJson(chartData(story))}</script>
 </section>`;
@@ -122,7 +115,7 @@ td{word-break:break-all}code{font-size:12px}.chart{position:relative;width:100%}
 export function renderHtml(findings: Finding[], summary: Summary): string {
   const stories = hostStories(findings);
   const hostRows = stories
-    .map((s, i) => `<tr><td class="nowrap"><a href="#host-${i}">${html(s.host)}</a></td><td>${s.pools.map(html).join('<br>')}</td><td>${html(s.firstSeen)}</td><td>${html(s.lastSeen)}</td><td>${html(duration(s.miningSeconds))}</td><td>${html(s.sessions)}</td><td><span class="badge ${html(s.confidence)}">${html(s.confidence.toUpperCase())}</span></td></tr>`)
+    .map((s, i) => `<tr><td class="nowrap"><a href="#host-${i}">${html(s.host)}</a></td><td>${s.pools.map(html).join('<br>')}</td><td>${html(s.firstSeen)}</td><td>${html(s.lastSeen)}</td><td>${html(durationText(s.miningSeconds))}</td><td>${html(s.sessions)}</td><td><span class="badge ${html(s.confidence)}">${html(s.confidence.toUpperCase())}</span></td></tr>`)
     .join('');
   let index = 0;
   const findingBlocks = stories.flatMap((s) => s.findings.map((f) => findingBlock(f, index++))).join('\n');
