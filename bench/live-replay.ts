@@ -3,15 +3,15 @@
  *
  *   sudo node dist/bench/live-replay.js [--rates 20000,50000,100000] [--rounds 3] [--limit 300000]
  *        [--warmup N (default: limit)] [--loop 5] [--buffer-size MIB] [--scan-passes 6] [--no-trafgen] [--no-topspeed]
- *        [--tools live,live-w2,tcpdump,ndpiReader,scan]
+ *        [--tools live,live-w2,live-cap,tcpdump,ndpiReader,scan]
  *   node dist/bench/live-replay.js --table bench/out/live-replay.json     (the tables of a saved run)
  *
  * The first `limit` packets of the mixed benchmark capture (bench/make-captures.ts) are cut into a
  * file of their own, and everything below sees exactly those packets, replayed by tcpreplay into a
  * veth pair inside a network namespace made for the run (nothing leaves it).
  *
- * 1. Steady CPU per packet. Each capturing program (poolwatch live, live --workers 2, tcpdump -w to
- *    a file, ndpiReader) is started once a round, takes a warm-up replay (start-up and JIT are not
+ * 1. Steady CPU per packet. Each capturing program (poolwatch live, live --workers 2, live on the old
+ *    libpcap engine, tcpdump -w to a file, ndpiReader) is started once a round, takes a warm-up replay (start-up and JIT are not
  *    counted), then one replay of the packets at each fixed rate, its CPU (user + system of every
  *    process and thread, /proc) read before and after each. `scan` of the same file is measured
  *    as floor.ts does: several passes in one process, the passes after the first. The order of
@@ -277,6 +277,7 @@ interface Result {
 const LABEL: { [t in Tool]: string } = {
   live: 'poolwatch live (1 worker)',
   'live-w2': 'poolwatch live --workers 2',
+  'live-cap': 'poolwatch live, libpcap engine (before)',
   scan: 'poolwatch scan (file)',
   tcpdump: 'tcpdump -B 262144 -w FILE',
   ndpiReader: 'ndpiReader -i IF',
@@ -305,8 +306,10 @@ export function renderTable(r: Result): string {
     `| live ÷ ${b} (target ${most ? '<=' : '<='} ${target}) | ${r.rates.map((x) => { const q = cell(a, x).med / cell(b, x).med; return Number.isFinite(q) ? `${q.toFixed(2)} ${q <= target ? 'met' : 'NOT met'}` : '-'; }).join(' | ')} |`;
   out.push(`| ratio | ${r.rates.map(kpps).join(' | ')} |`, `|---|${r.rates.map(() => '---:').join('|')}|`);
   out.push(ratio('live', 'scan', 1.5, true), ratio('live', 'tcpdump', 1.5, true), ratio('live', 'ndpiReader', 0.5, true));
-  out.push(`| live --workers 2 ÷ scan | ${r.rates.map((x) => (cell('live-w2', x).med / cell('scan', x).med).toFixed(2)).join(' | ')} |`, '');
-  const drops = r.ends.filter((e) => e.end.dropped !== 0 || e.end.seen !== e.sent);
+  const q = (a: Tool, b: Tool, x: number): string => { const v = cell(a, x).med / cell(b, x).med; return Number.isFinite(v) ? v.toFixed(2) : '-'; };
+  out.push(`| live --workers 2 ÷ scan | ${r.rates.map((x) => q('live-w2', 'scan', x)).join(' | ')} |`);
+  out.push(`| libpcap engine (before) ÷ live | ${r.rates.map((x) => q('live-cap', 'live', x)).join(' | ')} |`, '');
+  const drops = r.ends.filter((e) => (e.end.dropped ?? 0) > 0 || e.end.seen !== e.sent);
   out.push(drops.length === 0 ? 'Every capturing program saw every packet sent in the fixed-rate runs (kernel drops 0 where reported).' : `Loss in fixed-rate runs: ${drops.map((e) => `${e.tool} round ${e.round + 1}: saw ${e.end.seen} of ${e.sent}, kernel drops ${e.end.dropped ?? 'n/a'}`).join('; ')}.`);
   const w2 = r.ends.filter((e) => e.tool === 'live-w2');
   if (w2.length) out.push('', `--workers 2, fixed-rate processes (warm-up and all rates): ${w2.map((e) => e.end.workers.map((w) => `worker ${w.worker} ${w.packets} packets, ${w.cpuUserMs + w.cpuSystemMs} ms CPU`).join(' / ')).join('; ')}.`);

@@ -36,8 +36,8 @@ export class Netns {
   }
 
   /** `argv` inside the namespace; `ip netns exec` execs in place, so the child's PID is the program's own. */
-  spawn(argv: string[]): ChildProcess {
-    return spawn('ip', ['netns', 'exec', this.name, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  spawn(argv: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+    return spawn('ip', ['netns', 'exec', this.name, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env });
   }
 
   /** Kills what is left inside by PID, then deletes the namespace; safe to call twice. */

@@ -69,6 +69,8 @@ export interface LiveSummary extends Captured {
   engine: string;
   /** The kernel's count of packets that reached the socket (dropped ones included). */
   received: number | null;
+  /** Packets the cap engine dropped because the analysis was --queue-size behind (0 on AF_PACKET). */
+  queueDropped: number;
   workers: LiveWorker[];
   cpuMs: { user: number; system: number } | null;
 }
@@ -94,6 +96,7 @@ export function parseLiveSummary(text: string): LiveSummary {
     seen: Number(s.packets),
     received: num(s.received),
     dropped: num(s.dropped),
+    queueDropped: num(s.queueDropped) ?? 0,
     workers,
     cpuMs: (s.cpuMs as { user: number; system: number } | undefined) ?? null,
   };
