@@ -29,6 +29,7 @@ const FOUND: Found[] = [
   { file: 'pcapng-time-past-year-275760.pcapng', bug: 'pcapng-invalid-time', chunkSize: 97, findings: 1 },
   { file: 'jsonrpc-16k-line-across-segments.pcap.gz', bug: 'jsonrpc-16k-line', findings: 1 },
   { file: 'threaded-clock-jump.pcap', bug: 'threaded-clock-jump', threaded: true, findings: 0 },
+  { file: 'dns-tie-lost-on-time-jump.pcap', bug: 'dns-tie-time-jump', threaded: true },
 ];
 
 const DIR = path.join(packageRoot(), 'test', 'fuzz', 'found');
