@@ -261,7 +261,7 @@ async function main(): Promise<void> {
   process.stdout.write(renderTable(result));
 }
 
-interface Result {
+export interface Result {
   date: string;
   command: string;
   packets: number;
