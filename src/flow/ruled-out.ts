@@ -1,5 +1,5 @@
 import { SYN, type Packet } from '../decode/packet';
-import { endpointCheck } from './table';
+import { endpointCheck } from '../decode/endpoint-hash';
 
 /** Entries per bucket: eight of two 32-bit words fill one 64-byte cache line. */
 const WAYS = 8;

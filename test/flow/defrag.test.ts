@@ -2,7 +2,7 @@ import type { CaptureWarning, Frame } from '../../src/capture/frame';
 import { decodeFrame, DecodeStats } from '../../src/decode/decode';
 import { Packet } from '../../src/decode/packet';
 import { DEFRAG_LIMITS, Defragmenter } from '../../src/flow/defrag';
-import { TcpFrameKey, tcpFrameKey } from '../../src/flow/frame-key';
+import { TcpFrameKey, tcpFrameKey } from '../../src/decode/frame-key';
 import { ether, ipv4, ipv6, tcp, udp } from '../support/craft';
 import { fragments, piecesOf, type Piece } from '../support/fragments';
 import { frameOf } from '../decode/util';

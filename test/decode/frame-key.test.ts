@@ -1,5 +1,5 @@
 /**
- * The key read straight from a frame (src/flow/frame-key.ts) lets the
+ * The key read straight from a frame (src/decode/frame-key.ts) lets the
  * analyzer skip a ruled-out flow's segment without decoding it. It must take
  * exactly the frames the decoder's common path decodes as TCP and give the
  * decoded packet's own hashes, or a segment would skip the flow table when it
@@ -9,8 +9,8 @@
 import { Frame } from '../../src/capture/frame';
 import { decodeCommon } from '../../src/decode/common';
 import { Packet, SYN, TCP } from '../../src/decode/packet';
-import { TcpFrameKey, tcpFrameKey } from '../../src/flow/frame-key';
-import { endpointCheck, endpointHash } from '../../src/flow/table';
+import { TcpFrameKey, tcpFrameKey } from '../../src/decode/frame-key';
+import { endpointCheck, endpointHash } from '../../src/decode/endpoint-hash';
 import { ether, ipv4, ipv6, tcp, udp } from '../support/craft';
 import { committedFrames, corrupted, truncations } from '../support/frames';
 
