@@ -1,13 +1,12 @@
 import { frameTimeMs, type CaptureWarning, type Frame, type FrameSink } from './capture/frame';
 import { DecodeStats, decodeFrame } from './decode/decode';
-import { Packet, SYN, TCP, UDP } from './decode/packet';
 import { DEFAULT_MAX_LINE_BYTES, DetectionEngine, type DnsLookup } from './detect/engine';
 import type { Signatures } from './detect/signatures';
-import { Defragmenter, reassembles } from './flow/defrag';
+import { Defragmenter } from './flow/defrag';
 import { BENIGN, MINING, type Flow } from './flow/flow';
-import { TcpFrameKey, tcpFrameKey } from './flow/frame-key';
 import { RuledOut } from './flow/ruled-out';
-import { FlowTable, endpointHash } from './flow/table';
+import { FlowTable } from './flow/table';
+import { DNS_DATAGRAM, FRAGMENT, FrameVerdict, KIND_MASK, RULED_OUT, SYN_FLAG, TCP_SEGMENT, frameVerdict, otherShard, packetVerdict } from './flow/verdict';
 import { Aggregator } from './report/aggregate';
 import type { Finding } from './report/finding';
 
@@ -28,7 +27,6 @@ export interface AnalyzerOptions {
   onFinding?: (finding: Finding) => void;
 }
 
-const DNS_PORT = 53;
 /** Warnings kept for the summary; past this they are only counted. */
 const MAX_WARNINGS = 100;
 
@@ -58,8 +56,7 @@ export class Analyzer implements FrameSink {
   packets = 0;
   bytes = 0;
   flowsSeen = 0;
-  private readonly pkt = new Packet();
-  private readonly key = new TcpFrameKey();
+  private readonly verdict = new FrameVerdict();
   private readonly ruledOut = new RuledOut();
   private readonly table: FlowTable;
   private readonly engine: DetectionEngine;
@@ -91,26 +88,21 @@ export class Analyzer implements FrameSink {
     this.packets++;
     this.bytes += frame.origLength;
     // Most segments belong to flows already ruled out: their key, read from the bytes, is all they need.
-    const key = this.key;
-    const keyed = tcpFrameKey(frame, key);
-    if (keyed && !key.syn && this.ruledOut.hasKey(key.hash, key.check)) {
-      this.decodeStats.ok++;
-      return;
-    }
-    this.inspect(frame, keyed);
+    const kind = frameVerdict(frame, this.verdict, this.decodeStats, this.ruledOut);
+    if (kind !== RULED_OUT) this.inspect(frame, kind);
   }
 
   /**
-   * A frame that may change state, decoded in full: a DNS datagram, or a TCP
-   * segment of a flow. Kept out of `frame` so the per-packet path stays small
-   * for the compiler: a rare branch seen for the first time here makes V8
-   * rebuild this function, not the loop every frame goes through.
+   * A frame that may change state. Kept out of `frame` so the per-packet
+   * path stays small for the compiler: a rare branch seen for the first time
+   * here makes V8 rebuild this function, not the loop every frame goes through.
    */
-  private inspect(frame: Frame, keyed: boolean): void {
-    const p = this.pkt;
-    if (!decodeFrame(frame, p, this.decodeStats)) return;
-    if (p.fragment) this.reassemble(frame);
-    else this.packet(frame, keyed);
+  private inspect(frame: Frame, kind: number): void {
+    const v = this.verdict;
+    // A keyed segment was counted decoded by the verdict; the flow needs its packet filled.
+    if (v.keyed) decodeFrame(frame, v.pkt);
+    if (kind === FRAGMENT) this.reassemble(frame);
+    else this.packet(frame, kind);
   }
 
   /**
@@ -120,37 +112,35 @@ export class Analyzer implements FrameSink {
    * fragment), and keeps the datagram only if it owns its flow.
    */
   private reassemble(frame: Frame): void {
-    const p = this.pkt;
-    if (!reassembles(p.protocol)) return;
+    const p = this.verdict.pkt;
     if (this.defrag === null) this.defrag = new Defragmenter(this.decodeStats, (w) => this.warn(w));
     if (!this.defrag.add(frame, p, frameTimeMs(frame))) return;
     const whole = this.defrag.out;
     // Fragments inside a reassembled tunnel packet are not put together a second time.
     if (!decodeFrame(whole, p) || p.fragment) return;
-    this.packet(whole, false);
+    const kind = packetVerdict(this.verdict, this.ruledOut);
+    if (kind !== RULED_OUT) this.packet(whole, kind);
   }
 
   /** A whole IP packet: a DNS datagram, or a TCP segment of a flow. */
-  private packet(frame: Frame, keyed: boolean): void {
-    const key = this.key;
-    const p = this.pkt;
-    if (p.protocol !== TCP && p.protocol !== UDP) return;
-    if (p.protocol === UDP) {
+  private packet(frame: Frame, kind: number): void {
+    const p = this.verdict.pkt;
+    if (kind === DNS_DATAGRAM) {
       // No mining protocol runs over UDP; DNS messages are read one by one, with no flow kept.
       // Every shard reads them, so that answers tie addresses for flows any shard owns.
-      if (p.srcPort === DNS_PORT || p.dstPort === DNS_PORT) this.engine.dnsDatagram(p, frameTimeMs(frame));
+      this.engine.dnsDatagram(p, frameTimeMs(frame));
       return;
     }
-    const hash = keyed ? key.hash : endpointHash(p);
-    // Every shard follows DNS over TCP too; only the DNS flow's owner reports its lookups.
-    if (this.shards > 1 && hash % this.shards !== this.shard && p.srcPort !== DNS_PORT && p.dstPort !== DNS_PORT) return;
-    if (!keyed && this.ruledOut.has(p, hash)) return;
+    if ((kind & KIND_MASK) !== TCP_SEGMENT) return;
+    const hash = this.verdict.hash;
+    // Only the DNS flow's owner reports its lookups.
+    if (otherShard(kind, hash, this.shard, this.shards)) return;
     const now = frameTimeMs(frame);
     const table = this.table;
     table.now = now;
     const flow = table.lookup(p, hash);
     if (table.created) {
-      if ((p.tcpFlags & SYN) !== 0) this.ruledOut.forget(p, hash);
+      if ((kind & SYN_FLAG) !== 0) this.ruledOut.forget(p, hash);
       if (this.owns(hash)) this.flowsSeen++;
       flow.firstMs = now;
       this.engine.flowStarted(flow, now);

@@ -1,5 +1,5 @@
-import type { Evidence } from '../detect/evidence';
-import type { FlowInspector } from '../detect/inspector';
+/** Which way a packet went: 0 from side A (the opener) to B, 1 back. */
+export type Direction = 0 | 1;
 
 export const UNDECIDED = 0;
 /** Mining seen: keep feeding the detector for shares and jobs. */
@@ -13,8 +13,15 @@ export const FLAGGED = 3;
  * One bidirectional TCP or UDP conversation. Side A opened it (sent the SYN,
  * or the first packet when the capture started later); direction 0 is A to B.
  * Plain numeric fields keep a flow small, since a SPAN port sees millions.
+ *
+ * `Inspector` and `Evidence` are what the detection stage keeps per flow:
+ * this stage only holds them and asks whether they are set (to spare flows
+ * with evidence from eviction), so it needs none of detection's types.
+ * src/detect names the typed flow it works on (`Flow<FlowInspector, Evidence>`).
+ * The defaults are `any` only until src/detect and src/report use that
+ * typed name; then they become `unknown`.
  */
-export class Flow {
+export class Flow<Inspector = any, Evidence = any> {
   ipVersion = 4;
   a0 = 0;
   a1 = 0;
@@ -43,7 +50,7 @@ export class Flow {
   isn1 = -1;
   /** FIN or RST seen: a later SYN on the same tuple starts a new flow. */
   closed = false;
-  inspector: FlowInspector | null = null;
+  inspector: Inspector | null = null;
   evidence: Evidence | null = null;
 }
 

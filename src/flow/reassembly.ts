@@ -1,4 +1,4 @@
-import type { Direction } from '../detect/evidence';
+import type { Direction } from './flow';
 
 /** Receives one TCP direction's bytes in order. */
 export interface StreamConsumer {

@@ -12,7 +12,7 @@ import { parserFor } from '../capture/read';
 import { loadSignatures } from '../detect/signatures';
 import { FIRST_OF_INPUT, JOB_BASE_HI, JOB_BASE_LO, JOB_END, JOB_FLAGS, JOB_POS, JOB_SLOT, NEW_BUFFER, type NewBuffer } from './chunk-pool';
 import type { AnalysisJob, AnalysisResult } from './run';
-import { DNS_PORT_FLAG, SKIP, SYN_FLAG, TCP_SEGMENT } from './triage';
+import { KIND_MASK, SKIP, SYN_FLAG, TCP_SEGMENT, otherShard } from '../flow/verdict';
 import { WordRingReader } from './word-ring';
 
 const TWO_32 = 2 ** 32;
@@ -39,9 +39,9 @@ class Follower implements FrameSink {
     if (at < 0 || w[at + 3] !== frame.capLength) throw new Error(`${frame.source}: offset ${frame.fileOffset}: the two threads' parsers disagree`);
     const kind = w[at];
     if (kind === SKIP) return;
-    if ((kind & 3) === TCP_SEGMENT) {
+    if ((kind & KIND_MASK) === TCP_SEGMENT) {
       const hash = w[at + 1];
-      if (this.shards > 1 && hash % this.shards !== this.shard && (kind & DNS_PORT_FLAG) === 0) return;
+      if (otherShard(kind, hash, this.shard, this.shards)) return;
       if ((kind & SYN_FLAG) === 0 && this.analyzer.isRuledOut(hash, w[at + 2])) return;
     }
     this.analyzed++;
