@@ -16,6 +16,10 @@ const liveModule = () => require('./live') as typeof import('./live');
 const interfacesModule = () => require('./interfaces') as typeof import('./interfaces');
 const sinkOptionsModule = () => require('../report/sinks/options') as typeof import('../report/sinks/options');
 const collectModule = () => require('./collect') as typeof import('./collect');
+const reportModule = () => require('./report') as typeof import('./report');
+
+const CONFIDENCE_CHOICES = ['low', 'medium', 'high'] as const;
+const MIN_CONFIDENCE = { choices: CONFIDENCE_CHOICES, describe: 'leave out findings below this confidence: from every format, sink and the --exit-code gate (the summary counts them)' };
 
 /** yargs drops a lone '-' argument, so stdin travels under a name no real path can have. */
 const STDIN_ARG = '\u0000stdin';
@@ -88,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('max-line-bytes', { requiresArg: true, default: defaults.maxLineBytes, coerce: flowOptions.maxLineBytes, describe: `longest JSON-RPC line or HTTP request head read whole, ${LIMITS.minLineBytes}..${LIMITS.maxLineBytes} (padding before a login up to this is read through)` })
           .option('workers', { alias: 'w', requiresArg: true, default: 1, coerce: integerIn('workers', 1, LIMITS.workers(), { expected: `1..${LIMITS.workers()}, the CPUs of this machine` }), describe: 'threads: this one reads and decodes, the other N-1 analyze, flows sharded between them by a symmetric hash of their endpoints (same report as one thread)' })
           .option('nodes', { type: 'boolean', default: false, describe: 'also list cryptocurrency node peer traffic (Bitcoin, Monero, Ethereum P2P), which is not mining' })
+          .option('min-confidence', MIN_CONFIDENCE)
           .options(sinkOptionsModule().SINK_OPTIONS)
           .example('$0 scan capture.pcapng', 'report on one capture')
           .example('tcpdump -i eth0 -w - | $0 scan - -o report.jsonl', 'scan from stdin');
@@ -107,6 +112,7 @@ export async function main(argv: string[]): Promise<number> {
             maxLineBytes: a.maxLineBytes,
             nodes: a.nodes,
             workers: a.workers as number,
+            minConfidence: a.minConfidence,
             sinks: sinkOptionsModule().sinkArgs(a),
           },
           scanLogger(a.logLevel),
@@ -167,6 +173,20 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'report <input>',
+      'render a report written earlier (scan -f json or jsonl, live --report) in another format, by default one self-contained HTML page',
+      (y) =>
+        y
+          .positional('input', { type: 'string', demandOption: true, describe: 'the report file, or - for stdin' })
+          .option('format', { alias: 'f', choices: writersModule().FORMATS, default: 'html', describe: 'format to write' })
+          .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (default stdout)' })
+          .option('min-confidence', MIN_CONFIDENCE)
+          .example('$0 report findings.json -o report.html', 'a page to look at, with a timeline per host'),
+      (a) => {
+        work = () => reportModule().report({ input: a.input === STDIN_ARG ? '-' : (a.input as string), format: a.format as Format, output: a.output, minConfidence: a.minConfidence }, makeLogger(a.logLevel ?? 'warn'));
+      },
+    )
+    .command(
       'interfaces',
       'list the interfaces libpcap can capture on',
       (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
@@ -205,7 +225,7 @@ export async function main(argv: string[]): Promise<number> {
         )
         .demandCommand(1, 'name a signatures subcommand: check'),
     )
-    .demandCommand(1, 'name a command: scan, live, interfaces, signatures')
+    .demandCommand(1, 'name a command: scan, live, report, collect, interfaces, signatures')
     // yargs answers the shell's --get-yargs-completions calls itself, before any command runs.
     .completion('completion', 'print a bash/zsh completion script (poolwatch completion >> ~/.bashrc)')
     .strict()

@@ -2,7 +2,9 @@ import type { Log } from './log';
 import { Analyzer } from '../analyzer';
 import { expandInputs, type InputProblem } from '../capture/read';
 import { loadSignatures } from '../detect/signatures';
+import type { Confidence } from '../detect/evidence';
 import type { Finding, NodeContact, Summary } from '../report/finding';
+import { applyMinConfidence } from '../report/filter';
 import { formatForPath, render, type Format } from '../report/writers';
 import { addProblems, scanInputs, type InputsResult } from '../scan-inputs';
 import { scanThreaded } from '../shard/run';
@@ -27,6 +29,8 @@ export interface ScanArgs {
   nodes?: boolean;
   /** Threads: one reads and decodes, the others analyze, flows sharded between them. */
   workers?: number;
+  /** Findings below this confidence are left out of every format, sink and the exit status. */
+  minConfidence?: Confidence;
   /** Kafka and syslog sinks each finding also goes to (src/report/sinks/options.ts). */
   sinks?: SinkArgs;
 }
@@ -91,10 +95,12 @@ export async function scan(args: ScanArgs, log: Log): Promise<number> {
       const analyzer = new Analyzer(sigs, options);
       const result = await scanInputs(inputs, analyzer, onWarning, { signal: signals.signal });
       const findings = analyzer.finish();
+      result.warnings.push(...analyzer.warningLines());
       outcome = { findings, nodes: analyzer.report.nodes(), inputs: result, packets: analyzer.packets, bytes: analyzer.bytes, flows: analyzer.flowsSeen };
     } else {
       const run = await scanThreaded(inputs, args.signatures, options, workers, onWarning, signals.signal);
       log.debug({ packets: run.packets, analyzed: run.analyzed }, 'frames the analysis threads decoded');
+      run.inputs.warnings.push(...run.warnings);
       outcome = { findings: run.report.findings(), nodes: run.report.nodes(), inputs: run.inputs, packets: run.packets, bytes: run.bytes, flows: run.flows };
     }
   } finally {
@@ -110,7 +116,7 @@ export async function scan(args: ScanArgs, log: Log): Promise<number> {
     outcome.inputs.warnings.push(note);
     log.warn(note);
   }
-  const summary: ScanSummary = {
+  let summary: ScanSummary = {
     type: 'summary',
     files: outcome.inputs.files,
     packets: outcome.packets,
@@ -122,6 +128,8 @@ export async function scan(args: ScanArgs, log: Log): Promise<number> {
     skipped: outcome.inputs.skipped,
     ...(stoppedBy !== null ? { interrupted: true as const } : {}),
   };
+  // Below --min-confidence a finding is in no format, no sink and no exit status; the summary counts it.
+  if (args.minConfidence !== undefined) ({ findings: outcome.findings, summary } = applyMinConfidence(outcome.findings, summary, args.minConfidence));
   // Findings go to the sinks before the report is written, so its summary says what they took.
   let sinksFailed = false;
   if (sinks.length > 0) {
@@ -131,7 +139,9 @@ export async function scan(args: ScanArgs, log: Log): Promise<number> {
     Object.assign(summary, { sinks: delivered.map((s) => ({ name: s.name, sent: s.sent, failed: s.failed })) });
   }
   const format = args.format ?? formatForPath(args.output, process.stdout.isTTY === true);
-  const text = render(format, outcome.findings, summary, args.nodes ? outcome.nodes : []);
+  // EVE's pcap_filename names the one capture scanned; a finding of several files names none (issue 16 puts the file on each connection).
+  const eve = inputs.length === 1 && inputs[0].path !== '-' ? { pcap_filename: inputs[0].path } : {};
+  const text = render(format, outcome.findings, summary, args.nodes ? outcome.nodes : [], eve);
   try {
     await writeReportFile(args.output ?? '-', text);
   } catch (e) {

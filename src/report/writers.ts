@@ -3,7 +3,7 @@ import { csvCell, forTerminal, safeJson, shortened } from './escape';
 import type { Finding, NodeContact, Summary } from './finding';
 import { durationText, hostStories } from './hosts';
 
-export const FORMATS = ['jsonl', 'json', 'csv', 'table', 'eve'] as const;
+export const FORMATS = ['jsonl', 'json', 'csv', 'table', 'eve', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** Format from an output file's extension, for when --format is not given. */
@@ -12,6 +12,7 @@ export function formatForPath(path: string | undefined, isTerminal: boolean): Fo
     if (path.endsWith('.jsonl') || path.endsWith('.ndjson')) return 'jsonl';
     if (path.endsWith('.json')) return 'json';
     if (path.endsWith('.csv')) return 'csv';
+    if (path.endsWith('.html') || path.endsWith('.htm')) return 'html';
     return 'jsonl';
   }
   return isTerminal ? 'table' : 'jsonl';
@@ -192,5 +193,8 @@ export function render(format: Format, findings: Finding[], summary: Summary, no
     case 'eve':
       // EVE lines only: no summary (README "EVE output"); `eve` names the capture file or interface.
       return renderEve(findings, eve);
+    case 'html':
+      // Loaded only here: the page module reads the charting library, which no other format needs.
+      return (require('./html') as typeof import('./html')).renderHtml(findings, summary);
   }
 }
