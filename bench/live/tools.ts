@@ -162,9 +162,9 @@ export async function tcpreplay(ns: Netns, file: string, o: ReplayOptions): Prom
   return parseTcpreplay(r.out() + r.err());
 }
 
-/** trafgen into `vb` from a packet configuration, `count` packets over its list, one process (-P 1). */
-export async function trafgen(ns: Netns, cfg: string, count: number, maxMs: number): Promise<Sent> {
-  const r = run(ns, ['trafgen', '-o', 'vb', '-i', cfg, '-n', String(count), '-P', '1', '-C', '-Q', '--no-sock-mem'], maxMs);
+/** trafgen into `vb` from a packet configuration, `count` packets over its list, from `procs` processes (-P). */
+export async function trafgen(ns: Netns, cfg: string, count: number, maxMs: number, procs = 1): Promise<Sent> {
+  const r = run(ns, ['trafgen', '-o', 'vb', '-i', cfg, '-n', String(count), '-P', String(procs), '-C', '-Q', '--no-sock-mem'], maxMs);
   // Timed from its "Running!" line: reading a configuration of many frames takes it seconds first.
   let t0 = process.hrtime.bigint();
   const onData = (): void => {
