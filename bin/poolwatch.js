@@ -9,7 +9,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
-    process.stderr.write(`poolwatch: internal error: ${err && err.stack ? err.stack : err}\n`);
+    // main() reports every failure itself; this is the last guard, one line like the rest (the stack with POOLWATCH_DEBUG).
+    const text = err && err.message ? err.message : String(err);
+    process.stderr.write(`poolwatch: internal error: ${process.env.POOLWATCH_DEBUG && err && err.stack ? err.stack : text.split('\n')[0]}\n`);
     process.exitCode = 1;
   },
 );
