@@ -6,7 +6,6 @@
  * shows as an exit, and maxRSS measures this scan alone.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_ANALYZER_OPTIONS, type AnalyzerOptions } from '../../src/analyzer';
 import { loadSignatures } from '../../src/detect/signatures';
@@ -16,7 +15,7 @@ import { scanFile, type ScanResult } from './scan';
 /** Test-only faults the harness's self-test asks for, to prove the watchdog sees each kind. */
 export type Sabotage = 'hang' | 'exit' | 'throw' | 'rss';
 
-export type ToChild = { type: 'init'; root: string; seed: number; threadedEvery: number; sabotage?: { index: number; kind: Sabotage } } | { type: 'run'; index: number } | { type: 'file'; file: string; options?: Omit<AnalyzerOptions, 'onFinding'>; chunkSize?: number; threaded?: boolean };
+export type ToChild = { type: 'init'; root: string; dir: string; seed: number; threadedEvery: number; sabotage?: { index: number; kind: Sabotage } } | { type: 'run'; index: number } | { type: 'file'; file: string; options?: Omit<AnalyzerOptions, 'onFinding'>; chunkSize?: number; threaded?: boolean };
 
 export type FromChild = { type: 'ready'; bases: number } | { type: 'result'; index: number; result: ScanResult; maxRssKb: number };
 
@@ -43,8 +42,8 @@ function sabotage(kind: Sabotage): void {
 
 if (process.send !== undefined) {
   const sigs = loadSignatures([]);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-fuzz-'));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  // The parent owns the folder and removes it, also when it has to kill this process.
+  let dir = '';
   process.on('disconnect', () => process.exit(0));
   let bases: Base[] = [];
   let seed = 0;
@@ -55,6 +54,7 @@ if (process.send !== undefined) {
     queue = queue.then(async () => {
       if (msg.type === 'init') {
         bases = loadBases(msg.root);
+        dir = msg.dir;
         seed = msg.seed;
         threadedEvery = msg.threadedEvery;
         planted = msg.sabotage;

@@ -6,6 +6,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FromChild, Sabotage, ToChild } from './child';
 import type { ScanResult } from './scan';
@@ -35,7 +36,10 @@ export class FuzzChild {
   private settle: ((a: Answer) => void) | null = null;
   private exited = false;
 
-  private constructor(private readonly proc: ChildProcess) {
+  private constructor(
+    private readonly proc: ChildProcess,
+    private readonly dir: string,
+  ) {
     proc.stderr?.setEncoding('utf8');
     proc.stderr?.on('data', (d: string) => {
       this.stderr = (this.stderr + d).slice(-STDERR_TAIL);
@@ -45,6 +49,7 @@ export class FuzzChild {
     });
     proc.on('exit', (code, signal) => {
       this.exited = true;
+      fs.rmSync(this.dir, { recursive: true, force: true });
       // Let the last stderr bytes arrive before reporting what the child said on its way out.
       setTimeout(() => this.settle?.({ kind: 'exit', code, signal, stderr: this.stderr }), 50);
     });
@@ -53,7 +58,8 @@ export class FuzzChild {
   /** A child that has loaded signatures and captures, ready for `run`. */
   static start(root: string, seed: number, sabotage?: { index: number; kind: Sabotage }, threadedEvery = 0): Promise<FuzzChild> {
     const proc = fork(CHILD, [], { execArgv: [`--max-old-space-size=${HEAP_MB}`, '--expose-gc'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, POOLWATCH_ROOT: root } });
-    const child = new FuzzChild(proc);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-fuzz-'));
+    const child = new FuzzChild(proc, dir);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill();
@@ -70,7 +76,7 @@ export class FuzzChild {
         clearTimeout(timer);
         reject(new Error(`fuzz child exited while starting: ${child.stderr}`));
       });
-      proc.send({ type: 'init', root, seed, threadedEvery, sabotage } satisfies ToChild);
+      proc.send({ type: 'init', root, dir, seed, threadedEvery, sabotage } satisfies ToChild);
     });
   }
 
