@@ -1,6 +1,6 @@
 import { batchLastMs, BlockWalker } from '../../src/capture/afpacket/walker';
 import { ringGeometry } from '../../src/capture/afpacket/ring-size';
-import { mergeFindings } from '../../src/capture/live/engine';
+import { mergeFindings } from '../../src/live/engine';
 import type { Finding } from '../../src/report/finding';
 import { collector } from '../capture/collect';
 import { ether, ip, tcp, udp } from '../support/craft';

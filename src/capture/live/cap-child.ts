@@ -7,7 +7,7 @@ import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { PCAP_MAGIC_NS } from '../pcap';
 import { linkTypeOf, loadCap, type CapModule } from './cap-binding';
-import type { InterfaceStats } from './engine';
+import type { InterfaceStats } from './stats';
 import { LiveCaptureError, openFailure, type LiveFailureKind } from './errors';
 import { interfaceState, readInterfaceCounters } from './sysfs';
 

@@ -35,7 +35,7 @@ import type { Readable } from 'node:stream';
 import type { CaptureWarning, FrameSink } from '../frame';
 import { PcapParser } from '../pcap';
 import { DATA_FD, STOP_DRAIN_MS, type ChildConfig, type ChildMessage, type ParentMessage } from './cap-child';
-import type { InterfaceStats } from './engine';
+import type { InterfaceStats } from './stats';
 import { LiveCaptureError } from './errors';
 import { interfaceUp } from './sysfs';
 

@@ -4,10 +4,10 @@
  */
 import { spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import type { AnalyzerOptions } from '../../analyzer';
-import { AfPacketEngine } from '../afpacket/engine';
-import { loadAfPacket } from '../afpacket/native';
-import type { CaptureWarning } from '../frame';
+import type { AnalyzerOptions } from '../analyzer';
+import { loadAfPacket } from '../capture/afpacket/native';
+import type { CaptureWarning } from '../capture/frame';
+import { AfPacketEngine } from './afpacket/engine';
 import { CapEngine } from './cap-engine';
 import type { LiveEngine } from './engine';
 

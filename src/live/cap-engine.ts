@@ -3,12 +3,12 @@
  * per interface (cap.ts), analysis on this thread in one Analyzer. Used where
  * the AF_PACKET addon is missing or the OS is not Linux.
  */
-import { Analyzer, type AnalyzerOptions } from '../../analyzer';
-import { loadSignatures } from '../../detect/signatures';
-import type { Finding } from '../../report/finding';
-import type { CaptureWarning } from '../frame';
-import { LiveCapture, type LiveCaptureOptions } from './cap';
-import type { LiveCaptureError } from './errors';
+import { Analyzer, type AnalyzerOptions } from '../analyzer';
+import { loadSignatures } from '../detect/signatures';
+import type { Finding } from '../report/finding';
+import type { CaptureWarning } from '../capture/frame';
+import { LiveCapture, type LiveCaptureOptions } from '../capture/live/cap';
+import type { LiveCaptureError } from '../capture/live/errors';
 import type { LiveEngine, LiveResult, LiveStats } from './engine';
 
 export class CapEngine implements LiveEngine {

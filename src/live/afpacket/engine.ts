@@ -7,14 +7,14 @@
 import { join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { AnalyzerOptions } from '../../analyzer';
+import { ringGeometry } from '../../capture/afpacket/ring-size';
+import type { CaptureWarning } from '../../capture/frame';
+import { LiveCaptureError } from '../../capture/live/errors';
+import { interfaceState, readInterfaceCounters } from '../../capture/live/sysfs';
 import { Aggregator, type AggregatorState } from '../../report/aggregate';
 import type { Finding } from '../../report/finding';
 import { findingKey } from '../../report/stream';
-import type { CaptureWarning } from '../frame';
-import { LiveCaptureError } from '../live/errors';
-import { mergeFindings, type InterfaceStats, type LiveEngine, type LiveResult, type LiveStats, type WorkerStats } from '../live/engine';
-import { interfaceState, readInterfaceCounters } from '../live/sysfs';
-import { ringGeometry } from './ring-size';
+import { mergeFindings, type InterfaceStats, type LiveEngine, type LiveResult, type LiveStats, type WorkerStats } from '../engine';
 import type { CaptureJob, SocketSpec, WorkerMessage, WorkerReport, WorkerRequest } from './worker';
 
 export interface AfPacketOptions {

@@ -21,9 +21,9 @@ import { Analyzer, type AnalyzerOptions } from '../../analyzer';
 import { loadSignatures } from '../../detect/signatures';
 import type { AggregatorState } from '../../report/aggregate';
 import type { Finding } from '../../report/finding';
-import { LiveCaptureError, openFailure, type LiveFailureKind } from '../live/errors';
-import { loadAfPacket, type AfPacketAddon, type Opened, type Ring } from './native';
-import { BlockWalker, blockLastMs } from './walker';
+import { loadAfPacket, type AfPacketAddon, type Opened, type Ring } from '../../capture/afpacket/native';
+import { BlockWalker, blockLastMs } from '../../capture/afpacket/walker';
+import { LiveCaptureError, openFailure, type LiveFailureKind } from '../../capture/live/errors';
 
 export interface SocketSpec {
   device: string;
