@@ -1,11 +1,11 @@
 import type { Direction, Evidence } from './evidence';
 
 /** What a classifier says after seeing more bytes. */
-export const UNDECIDED = 0;
+export const VERDICT_UNDECIDED = 0;
 /** The flow is mining (or a pool contact): the evidence says how sure. */
-export const MINING = 1;
+export const VERDICT_MINING = 1;
 /** This direction cannot be this protocol: stop feeding it. */
-export const NOT_THIS = 2;
+export const VERDICT_NOT_THIS = 2;
 
 /**
  * Default cap on one JSON-RPC line or one HTTP request head read whole
@@ -22,7 +22,7 @@ export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
  * in order (see src/flow/reassembly.ts), and adds what it learns to `ev`.
  */
 export interface StreamClassifier {
-  /** New in-order bytes data[start, end) of direction `dir`; returns UNDECIDED, MINING or NOT_THIS. */
+  /** New in-order bytes data[start, end) of direction `dir`; returns VERDICT_UNDECIDED, VERDICT_MINING or VERDICT_NOT_THIS. */
   feed(dir: Direction, data: Uint8Array, start: number, end: number, ev: Evidence): number;
   /** Bytes of `dir` were lost; resynchronise. */
   gap(dir: Direction): void;

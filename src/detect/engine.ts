@@ -3,18 +3,15 @@ import { addressText } from '../flow/address';
 import { BENIGN, FLAGGED, MINING, UNDECIDED, type Flow } from '../flow/flow';
 import { endpointHash } from '../flow/table';
 import { DEFAULT_MAX_LINE_BYTES, type StreamClassifier } from './classifier';
-import { DnsOverTcp } from './protocols/dns/dns-tcp';
-import { HttpHost } from './protocols/http/http-host';
-import { NodePeers } from './protocols/node-p2p/node-peers';
-import { StratumV2 } from './protocols/stratum-v2/stratum-v2';
-import { TlsNames } from './protocols/tls/tls-names';
 import { IntSet } from './int-set';
 import { TYPE_CNAME, addressesByName, mayNameSuffix, nameSuffixHash, parseDns, type DnsMessage } from './protocols/dns/dns';
 import { DomainTies } from './domain-ties';
 import { Evidence, LEVEL_LOW, LEVEL_MEDIUM, type Direction } from './evidence';
-import { HttpMiningSession } from './protocols/getwork/http-mining';
 import { FlowInspector, Overtime } from './inspector';
-import { JsonRpcSession } from './jsonrpc/session';
+import type { LineDialect } from './jsonrpc/context';
+import type { MakeContext } from './record';
+import { Dispatch } from './dispatch';
+import { RECORDS, lineDialects } from './registry';
 import type { Signatures } from './signatures';
 
 export interface EngineOptions {
@@ -50,29 +47,6 @@ export interface DetectionEvents {
   lookup(lookup: DnsLookup, hash: number): void;
 }
 
-const DNS_PORT = 53;
-const TLS_HANDSHAKE = 0x16;
-const POST = Buffer.from('POST ');
-const X_MINING = Buffer.from('X-Mining-');
-
-function startsWith(b: Uint8Array, start: number, length: number, what: Buffer): boolean {
-  if (length < what.length) return false;
-  for (let i = 0; i < what.length; i++) if (b[start + i] !== what[i]) return false;
-  return true;
-}
-
-/** Searches only the segment, not the rest of the reader's chunk behind it (and builds no view to do so). */
-function contains(b: Uint8Array, start: number, length: number, what: Buffer): boolean {
-  const first = what[0];
-  const last = start + length - what.length;
-  for (let i = start; i <= last; i++) {
-    if (b[i] !== first) continue;
-    let j = 1;
-    while (j < what.length && b[i + j] === what[j]) j++;
-    if (j === what.length) return true;
-  }
-  return false;
-}
 const WEB_PORTS = new Set([80, 443, 8080, 8443]);
 /**
  * Payload-less segments in a row after which a flow still undecided is called
@@ -104,6 +78,9 @@ export class DetectionEngine {
   private readonly maxLine: number;
   /** Flows read past the inspect budget at once (inspector.ts). */
   private readonly overtime: Overtime;
+  /** Which classifiers a flow gets, from the registry's records. */
+  private readonly dispatch = new Dispatch(RECORDS);
+  private readonly lineDialects: readonly LineDialect[] = lineDialects();
 
   constructor(
     private readonly sigs: Signatures,
@@ -239,32 +216,40 @@ export class DetectionEngine {
 
   /**
    * The classifiers worth running on a flow, chosen from the first byte of
-   * its stream (as nDPI guesses from the first packet): a TLS record, a JSON
-   * line, an HTTP request or a binary frame. Most flows are ruled out by
-   * their first segment this way, without building every classifier. A
-   * stream whose start was not captured (picked up mid-stream, or the first
-   * segment seen is not the first sent) gets the classifiers that resync.
+   * its stream (as nDPI guesses from the first packet) through the registry's
+   * table: a TLS record, a JSON line, an HTTP request or a binary frame. Most
+   * flows are ruled out by their first segment this way, without building
+   * every classifier. A stream whose start was not captured (picked up
+   * mid-stream, or the first segment seen is not the first sent) gets the
+   * classifiers that resync.
    */
   private classifiers(flow: Flow, dir: Direction, p: Packet): StreamClassifier[] {
-    if (flow.aPort === DNS_PORT || flow.bPort === DNS_PORT) {
-      return [new DnsOverTcp((msg, d) => this.dnsOnFlow(flow, d, msg))];
-    }
     const isn = dir === 0 ? flow.isn0 : flow.isn1;
     const atStart = isn !== -1 && p.seq === ((isn + 1) >>> 0);
-    if (!atStart) return [new JsonRpcSession(this.sigs, this.maxLine), new HttpMiningSession(this.sigs), new NodePeers()];
-    const first = p.data[p.payloadOffset];
-    if (first === TLS_HANDSHAKE) return [new TlsNames(this.sigs)];
-    // '{' and '[' open JSON; whitespace may come first; 'e' starts base64 of '{"' (XMRig forks that wrap lines).
-    if (first === 0x7b || first === 0x5b || first === 0x20 || first === 0x09 || first === 0x0d || first === 0x0a || first === 0x65) {
-      return [new JsonRpcSession(this.sigs, this.maxLine)];
-    }
-    if (first >= 0x41 && first <= 0x5a) {
-      const host = new HttpHost(this.sigs, this.maxLine, () => [new JsonRpcSession(this.sigs, this.maxLine), new TlsNames(this.sigs)]);
-      // getwork, getblocktemplate and monerod's JSON-RPC are POSTs; other requests need a mining header to be worth parsing.
-      const worthParsing = startsWith(p.data, p.payloadOffset, p.payloadLength, POST) || contains(p.data, p.payloadOffset, p.payloadLength, X_MINING);
-      return worthParsing ? [new HttpMiningSession(this.sigs), host] : [host];
-    }
-    return [new NodePeers(), new StratumV2(this.sigs, flow.bPort)];
+    const entries = this.dispatch.choose(flow.aPort, flow.bPort, atStart, p.data, p.payloadOffset, p.payloadLength);
+    const ctx = this.context(flow);
+    const out: StreamClassifier[] = [];
+    for (const e of entries) out.push(e.make(ctx));
+    return out;
+  }
+
+  /** What the classifiers of one flow may ask of the engine. */
+  private context(flow: Flow): MakeContext {
+    const engine = this;
+    return {
+      sigs: this.sigs,
+      maxLineBytes: this.maxLine,
+      serverPort: flow.bPort,
+      lineDialects: this.lineDialects,
+      tunnel(): StreamClassifier[] {
+        const out: StreamClassifier[] = [];
+        for (const e of engine.dispatch.tunnel) out.push(e.make(this));
+        return out;
+      },
+      dns(msg: DnsMessage, d: Direction): void {
+        engine.dnsOnFlow(flow, d, msg);
+      },
+    };
   }
 
   /** Ties every pool address the answer gives; returns them. */

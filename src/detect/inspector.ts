@@ -1,6 +1,6 @@
 import type { StreamConsumer } from '../flow/reassembly';
 import { StreamDirection } from '../flow/reassembly';
-import { MINING, NOT_THIS, type StreamClassifier } from './classifier';
+import { VERDICT_MINING, VERDICT_NOT_THIS, type StreamClassifier } from './classifier';
 import { Evidence, LEVEL_LOW, type Direction } from './evidence';
 
 /** How much one flow may cost once it is flagged: enough for a long mining session's shares. */
@@ -81,14 +81,14 @@ export class FlowInspector implements StreamConsumer {
     for (let i = 0; i < this.live.length; i++) {
       if ((this.ruledOut[i] & bit) !== 0) continue;
       const verdict = this.live[i].feed(dir, buf, start, end, this.evidence);
-      if (verdict === MINING && this.evidence.level >= LEVEL_LOW && !this.matched) {
+      if (verdict === VERDICT_MINING && this.evidence.level >= LEVEL_LOW && !this.matched) {
         this.matched = true;
         // Follow only the classifier that recognised the flow from here on.
         this.live = [this.live[i]];
         this.ruledOut = Uint8Array.of(this.ruledOut[i]);
         break;
       }
-      if (verdict === NOT_THIS) this.ruledOut[i] |= bit;
+      if (verdict === VERDICT_NOT_THIS) this.ruledOut[i] |= bit;
     }
     this.settle();
   }

@@ -11,7 +11,7 @@ import { coinFromWallet, splitLogin } from '../wallet';
 export type Msg = { [key: string]: unknown };
 
 /** One family of JSON-RPC mining messages (one file each, like nDPI's protocol folder). */
-export interface Dialect {
+export interface LineDialect {
   /** A message carrying "method": true when it belongs to this dialect (and was recorded). */
   request(c: Ctx, dir: Direction, method: string, m: Msg): boolean;
   /** An answer to a request this dialect registered with `c.expect` (`method` is that request's). */

@@ -3,22 +3,13 @@
  * direction into lines, parses the ones that can be JSON objects, and lets the
  * dialect modules recognise their messages. See README.md for the dialects.
  */
-import { DEFAULT_MAX_LINE_BYTES } from '../classifier';
+import { DEFAULT_MAX_LINE_BYTES, VERDICT_MINING, VERDICT_NOT_THIS, VERDICT_UNDECIDED, type StreamClassifier } from '../classifier';
 import type { Direction, Evidence } from '../evidence';
 import { LEVEL_MEDIUM } from '../evidence';
 import type { Signatures } from '../signatures';
-import { Ctx, Dialect, Msg } from './context';
-import { cryptonote } from '../protocols/cryptonote/cryptonote';
-import { ethProxy } from '../protocols/eth-proxy/eth-proxy';
-import { ethereumStratum } from '../protocols/ethereum-stratum/ethereum-stratum';
-import { stratumV1 } from '../protocols/stratum-v1/stratum-v1';
+import { lineDialects } from '../registry';
+import { Ctx, LineDialect, Msg } from './context';
 
-export const UNDECIDED = 0,
-  MINING = 1,
-  NOT_JSONRPC = 2;
-
-/** Tried in order: the specific EthereumStratum shapes before the generic mining.* handling. */
-const DIALECTS: Dialect[] = [ethereumStratum, stratumV1, ethProxy, cryptonote];
 
 /** A line buffer larger than this is let go once its line is read, so a flow keeps a big one only while a big line is open. */
 const KEEP_BUFFER = 4096;
@@ -50,13 +41,20 @@ class Side {
   blank = 0;
 }
 
-export class JsonRpcSession {
+export class JsonRpcSession implements StreamClassifier {
   private readonly c: Ctx;
   private s0: Side | null = null;
   private s1: Side | null = null;
 
-  /** `maxLine`: longest line read whole (bytes before its newline); a longer one is dropped. */
-  constructor(sigs: Signatures, private readonly maxLine = DEFAULT_MAX_LINE_BYTES) {
+  /**
+   * `maxLine`: longest line read whole (bytes before its newline); a longer one is dropped.
+   * `dialects`: tried in order on each message (the registry's order).
+   */
+  constructor(
+    sigs: Signatures,
+    private readonly maxLine = DEFAULT_MAX_LINE_BYTES,
+    private readonly dialects: readonly LineDialect[] = lineDialects(),
+  ) {
     this.c = new Ctx(sigs);
   }
 
@@ -64,7 +62,7 @@ export class JsonRpcSession {
     const c = this.c;
     c.ev = ev;
     const s = this.side(dir);
-    if (s.not && !c.found) return NOT_JSONRPC;
+    if (s.not && !c.found) return VERDICT_NOT_THIS;
     if (!c.found && end > start) {
       if (!s.started && foreignStart(data, start, end)) return this.reject(s);
       if (hasControl(data, start, end)) return this.reject(s);
@@ -100,8 +98,8 @@ export class JsonRpcSession {
       }
       i = nl < 0 ? end : nl + 1;
     }
-    if (c.found && ev.level >= LEVEL_MEDIUM) return MINING;
-    return s.not ? NOT_JSONRPC : UNDECIDED;
+    if (c.found && ev.level >= LEVEL_MEDIUM) return VERDICT_MINING;
+    return s.not ? VERDICT_NOT_THIS : VERDICT_UNDECIDED;
   }
 
   gap(dir: Direction): void {
@@ -131,7 +129,7 @@ export class JsonRpcSession {
     // If the other direction later shows mining we are fed again: start at a line boundary.
     s.skip = true;
     s.buf = null;
-    return NOT_JSONRPC;
+    return VERDICT_NOT_THIS;
   }
 
   /** One complete line (newline excluded). Returns false when the direction is clearly not line JSON. */
@@ -172,7 +170,7 @@ export class JsonRpcSession {
     // Grin repeats "method" in its answers, so an answer is anything with result/error and no params.
     const isAnswer = ('result' in m || 'error' in m) && !('params' in m);
     if (method !== null && !isAnswer) {
-      for (const d of DIALECTS) if (d.request(c, dir, method, m)) return true;
+      for (const d of this.dialects) if (d.request(c, dir, method, m)) return true;
       return false;
     }
     if (!isAnswer) {
@@ -181,15 +179,15 @@ export class JsonRpcSession {
       const asked = c.answered(dir, m.id);
       if (asked === undefined) return false;
       const ok = { ...m, result: true };
-      for (const d of DIALECTS) if (d.response(c, dir, asked, ok)) return true;
+      for (const d of this.dialects) if (d.response(c, dir, asked, ok)) return true;
       return false;
     }
     const asked = c.answered(dir, m.id);
     if (asked !== undefined) {
-      for (const d of DIALECTS) if (d.response(c, dir, asked, m)) return true;
+      for (const d of this.dialects) if (d.response(c, dir, asked, m)) return true;
       return false;
     }
-    for (const d of DIALECTS) if (d.orphan(c, dir, m)) return true;
+    for (const d of this.dialects) if (d.orphan(c, dir, m)) return true;
     return false;
   }
 }

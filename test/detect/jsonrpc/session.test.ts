@@ -1,5 +1,6 @@
 import { Evidence } from '../../../src/detect/evidence';
-import { JsonRpcSession, MINING, NOT_JSONRPC, UNDECIDED } from '../../../src/detect/jsonrpc/session';
+import { VERDICT_MINING, VERDICT_NOT_THIS, VERDICT_UNDECIDED } from '../../../src/detect/classifier';
+import { JsonRpcSession } from '../../../src/detect/jsonrpc/session';
 import { DEFAULT_MAX_LINE_BYTES } from '../../../src/detect/classifier';
 import { LOGIN, WALLET, paddedJson } from '../hostile';
 import { line, run, sigs, Step } from './support';
@@ -30,10 +31,10 @@ describe('JsonRpcSession: traffic that is not pool mining', () => {
     ];
     const r = run(steps);
     noEvidence(r.ev);
-    expect(r.codes).not.toContain(MINING);
+    expect(r.codes).not.toContain(VERDICT_MINING);
     // Eight lines without a mining method: the client side is given up.
-    expect(r.last[0]).toBe(NOT_JSONRPC);
-    expect(r.last[1]).toBe(UNDECIDED);
+    expect(r.last[0]).toBe(VERDICT_NOT_THIS);
+    expect(r.last[1]).toBe(VERDICT_UNDECIDED);
   });
 
   test('bitcoind / monerod style JSON-RPC (getblockchaininfo, get_info) sent as lines', () => {
@@ -55,24 +56,24 @@ describe('JsonRpcSession: traffic that is not pool mining', () => {
       [1, line({ id: 4, result: [['mining.notify_me', 'x']] })],
     ]);
     noEvidence(r.ev);
-    expect(r.last[1]).toBe(UNDECIDED);
+    expect(r.last[1]).toBe(VERDICT_UNDECIDED);
   });
 
   test('the byte budget: 4 KiB of non-mining JSON lines', () => {
     const big = line({ data: 'z'.repeat(1500) });
     const r = run([[1, big], [1, big]]);
-    expect(r.last[1]).toBe(UNDECIDED);
+    expect(r.last[1]).toBe(VERDICT_UNDECIDED);
     const r2 = run([[1, big + big + big]]);
-    expect(r2.last[1]).toBe(NOT_JSONRPC);
+    expect(r2.last[1]).toBe(VERDICT_NOT_THIS);
     noEvidence(r2.ev);
   });
 
   test('random text lines (SMTP, IRC) are not JSON-RPC after the first line', () => {
     const smtp = run([[1, '220 mail.example.com ESMTP Postfix\r\n'], [0, 'EHLO client.example.com\r\n'], [1, '250-mail.example.com\r\n']]);
-    expect(smtp.last[1]).toBe(NOT_JSONRPC);
+    expect(smtp.last[1]).toBe(VERDICT_NOT_THIS);
     noEvidence(smtp.ev);
     const irc = run([[0, 'NICK miner\r\nUSER miner 0 * :mining.subscribe\r\n']]);
-    expect(irc.last[0]).toBe(NOT_JSONRPC);
+    expect(irc.last[0]).toBe(VERDICT_NOT_THIS);
     noEvidence(irc.ev);
   });
 
@@ -81,7 +82,7 @@ describe('JsonRpcSession: traffic that is not pool mining', () => {
       [0, 'GET /news/best-mining-pool-2024 HTTP/1.1\r\nHost: coinpool-news.example\r\nUser-Agent: Mozilla/5.0\r\n\r\n'],
       [1, 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"id":1,"method":"mining.subscribe","params":["cpuminer/2.5.1"]}\n'],
     ]);
-    expect(r.last).toEqual([NOT_JSONRPC, NOT_JSONRPC]);
+    expect(r.last).toEqual([VERDICT_NOT_THIS, VERDICT_NOT_THIS]);
     noEvidence(r.ev);
   });
 
@@ -90,10 +91,10 @@ describe('JsonRpcSession: traffic that is not pool mining', () => {
       const s = new JsonRpcSession(sigs);
       const ev = new Evidence();
       const b = Buffer.from(hex, 'hex');
-      expect(s.feed(0, b, 0, b.length, ev)).toBe(NOT_JSONRPC);
+      expect(s.feed(0, b, 0, b.length, ev)).toBe(VERDICT_NOT_THIS);
       // Once given up, later bytes of that direction are not looked at.
       const more = Buffer.from('{"id":1,"method":"mining.subscribe","params":[]}\n');
-      expect(s.feed(0, more, 0, more.length, ev)).toBe(NOT_JSONRPC);
+      expect(s.feed(0, more, 0, more.length, ev)).toBe(VERDICT_NOT_THIS);
       noEvidence(ev);
     }
   });
@@ -102,7 +103,7 @@ describe('JsonRpcSession: traffic that is not pool mining', () => {
     const s = new JsonRpcSession(sigs);
     const ev = new Evidence();
     const b = Buffer.from('{"a":"' + 'x'.repeat(DEFAULT_MAX_LINE_BYTES));
-    expect(s.feed(1, b, 0, b.length, ev)).toBe(NOT_JSONRPC);
+    expect(s.feed(1, b, 0, b.length, ev)).toBe(VERDICT_NOT_THIS);
     noEvidence(ev);
   });
 });
@@ -111,12 +112,12 @@ describe('JsonRpcSession: direction handling', () => {
   test('a direction given up is read again, from the next line, once the other shows mining', () => {
     const s = new JsonRpcSession(sigs);
     const r = run([[0, 'garbage line one\nnot json either\n']], undefined, s);
-    expect(r.last[0]).toBe(NOT_JSONRPC);
+    expect(r.last[0]).toBe(VERDICT_NOT_THIS);
     run([[1, '{"id":null,"method":"mining.notify","params":["1","2","3","4","5","6","7","8",true]}\n']], undefined, s, r.ev);
     expect(r.ev.minerDirection).toBe(0);
     // The engine feeds direction 0 again: the tail of a cut line is skipped, the next submit counted.
     const again = run([[0, 'ms":[]}\n{"id":5,"method":"mining.submit","params":["w","1","2","3","4"]}\n']], undefined, s, r.ev);
-    expect(again.last[0]).toBe(MINING);
+    expect(again.last[0]).toBe(VERDICT_MINING);
     expect(r.ev.sharesSubmitted).toBe(1);
   });
 
@@ -126,7 +127,7 @@ describe('JsonRpcSession: direction handling', () => {
     const text = '{"id":1,"method":"mining.subscribe","params":["cpuminer/2.5.1"]}\n';
     const b = Buffer.from('{"id":9,"method":"mining.submit","params":[]}\n' + text + '{"id":10,"method":"mining.submit","params":[]}\n');
     const from = b.indexOf(text);
-    expect(s.feed(0, b, from, from + text.length, ev)).toBe(MINING);
+    expect(s.feed(0, b, from, from + text.length, ev)).toBe(VERDICT_MINING);
     expect(ev.sharesSubmitted).toBe(0);
     expect(ev.agent).toBe('cpuminer/2.5.1');
   });
@@ -161,7 +162,7 @@ describe('JsonRpcSession: the line cap (issue 13)', () => {
       ]) {
         const r = crossing(cap, length);
         expect([length, r.ev.sharesSubmitted]).toEqual([length, shares]);
-        expect(r.codes).toEqual([MINING, MINING, MINING]);
+        expect(r.codes).toEqual([VERDICT_MINING, VERDICT_MINING, VERDICT_MINING]);
       }
     });
   }
@@ -192,11 +193,11 @@ describe('JsonRpcSession: the line cap (issue 13)', () => {
     for (const length of [9000, 20000, DEFAULT_MAX_LINE_BYTES]) {
       const r = run([[0, paddedJson(LOGIN, length) + '\n']], (b) => [b.subarray(0, 1460), b.subarray(1460)]);
       expect([length, r.ev.login]).toEqual([length, WALLET]);
-      expect(r.last[0]).toBe(MINING);
+      expect(r.last[0]).toBe(VERDICT_MINING);
     }
     const over = run([[0, paddedJson(LOGIN, DEFAULT_MAX_LINE_BYTES + 1) + '\n']]);
     expect(over.ev.login).toBeNull();
-    expect(over.last[0]).toBe(NOT_JSONRPC);
+    expect(over.last[0]).toBe(VERDICT_NOT_THIS);
   });
 
   test('open(): while a line that began like JSON, or a run of blank lines, is unfinished and under the cap', () => {

@@ -8,9 +8,9 @@
  * a target, a submit with a nonce and a result hash) before it counts.
  */
 import type { Direction } from '../../evidence';
-import { arr, Ctx, Dialect, errorText, isHex, Msg, num, obj, str } from '../../jsonrpc/context';
+import { arr, Ctx, LineDialect, errorText, isHex, Msg, num, obj, str } from '../../jsonrpc/context';
 
-export const cryptonote: Dialect = {
+export const cryptonote: LineDialect = {
   request(c, dir, method, m) {
     const p = obj(m.params);
     switch (method) {

@@ -1,4 +1,4 @@
-import { NOT_THIS, UNDECIDED, type StreamClassifier } from '../../classifier';
+import { VERDICT_NOT_THIS, VERDICT_UNDECIDED, type StreamClassifier } from '../../classifier';
 import type { Direction, Evidence } from '../../evidence';
 import { dnsOverTcpMessages, parseDns, type DnsMessage } from './dns';
 import { Accumulator } from '../../accumulator';
@@ -19,14 +19,14 @@ export class DnsOverTcp implements StreamClassifier {
     const acc = this.acc[dir];
     if (!acc.add(data, start, end)) {
       acc.clear();
-      return NOT_THIS;
+      return VERDICT_NOT_THIS;
     }
     let used = acc.start;
     for (const m of dnsOverTcpMessages(acc.buf, acc.start, acc.end)) {
       const msg = parseDns(acc.buf, m.start, m.end);
       if (msg === null) {
         acc.clear();
-        return NOT_THIS;
+        return VERDICT_NOT_THIS;
       }
       this.onMessage(msg, dir);
       used = m.end;
@@ -38,7 +38,7 @@ export class DnsOverTcp implements StreamClassifier {
       acc.clear();
       acc.add(tail, 0, tail.length);
     }
-    return UNDECIDED;
+    return VERDICT_UNDECIDED;
   }
 
   gap(dir: Direction): void {

@@ -5,11 +5,11 @@
  * "eth-proxy". Node methods (eth_blockNumber ...) are not mining and are left alone.
  */
 import type { Direction } from '../../evidence';
-import { arr, Ctx, Dialect, errorText, isHex, Msg, str } from '../../jsonrpc/context';
+import { arr, Ctx, LineDialect, errorText, isHex, Msg, str } from '../../jsonrpc/context';
 
 const WORD = 'eth-proxy';
 
-export const ethProxy: Dialect = {
+export const ethProxy: LineDialect = {
   request(c, dir, method, m) {
     const p = arr(m.params) ?? [];
     switch (method) {

@@ -5,14 +5,14 @@
  * here; authorize, submit and set_difficulty go through stratum-v1.ts.
  */
 import type { Direction } from '../../evidence';
-import { arr, Ctx, Dialect, isHex, Msg, obj, str } from '../../jsonrpc/context';
+import { arr, Ctx, LineDialect, isHex, Msg, obj, str } from '../../jsonrpc/context';
 import { client, server } from '../stratum-v1/stratum-v1';
 
 const WORD = 'ethereum-stratum';
 const PROTO = /^[A-Za-z]*Stratum\/\d/;
 const HOST = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/i;
 
-export const ethereumStratum: Dialect = {
+export const ethereumStratum: LineDialect = {
   request(c, dir, method, m) {
     const p = arr(m.params);
     switch (method) {

@@ -8,7 +8,7 @@
  * User-Agent on a JSON-RPC POST, a mining method in the request body; server
  * headers X-Long-Polling / X-Stratum / X-Reject-Reason / X-Roll-NTime and a
  * work or template result. Plain HTTP (browsing, APIs, node queries) gives no
- * evidence and the direction returns NOT_JSONRPC.
+ * evidence and the direction returns VERDICT_NOT_THIS.
  *
  * Each direction is parsed as a sequence of HTTP/1.x messages (Content-Length
  * or chunked bodies; only a bounded prefix of each body is kept). Responses are
@@ -17,7 +17,7 @@
 import { Direction, Evidence, LEVEL_HIGH, LEVEL_MEDIUM } from '../../evidence';
 import type { Signatures } from '../../signatures';
 import { coinFromWallet, splitLogin } from '../../wallet';
-import { MINING, NOT_JSONRPC, UNDECIDED } from '../../jsonrpc/session';
+import { VERDICT_MINING, VERDICT_NOT_THIS, VERDICT_UNDECIDED, type StreamClassifier } from '../../classifier';
 
 const MAX_HEAD = 8 * 1024;
 const MAX_BODY = 16 * 1024;
@@ -73,7 +73,7 @@ class Side {
   allowance = 3;
 }
 
-export class HttpMiningSession {
+export class HttpMiningSession implements StreamClassifier {
   private s0 = new Side();
   private s1 = new Side();
   private found = false;
@@ -86,11 +86,11 @@ export class HttpMiningSession {
   feed(dir: Direction, data: Uint8Array, start: number, end: number, ev: Evidence): number {
     this.ev = ev;
     const s = dir === 0 ? this.s0 : this.s1;
-    if (s.not && !this.found) return NOT_JSONRPC;
+    if (s.not && !this.found) return VERDICT_NOT_THIS;
     let i = start;
     while (i < end && !(s.not && !this.found)) i = this.step(dir, s, data, i, end);
-    if (this.found && ev.level >= LEVEL_MEDIUM) return MINING;
-    return s.not ? NOT_JSONRPC : UNDECIDED;
+    if (this.found && ev.level >= LEVEL_MEDIUM) return VERDICT_MINING;
+    return s.not ? VERDICT_NOT_THIS : VERDICT_UNDECIDED;
   }
 
   /** Bytes of `dir` were lost: find the next start line. */

@@ -1,4 +1,4 @@
-import { MINING, NOT_THIS, UNDECIDED, type StreamClassifier } from '../../classifier';
+import { VERDICT_MINING, VERDICT_NOT_THIS, VERDICT_UNDECIDED, type StreamClassifier } from '../../classifier';
 import { LEVEL_LOW, LEVEL_MEDIUM, type Direction, type Evidence } from '../../evidence';
 import { NEED_MORE, parseHttpRequestHead, parseHttpResponseHead } from './http';
 import type { Signatures } from '../../signatures';
@@ -66,8 +66,8 @@ export class HttpHost implements StreamClassifier {
           ev.domain = req.host;
         }
         this.clear(dir);
-        const verdict = rest < stop ? this.tunnel(dir, buf, rest, stop, ev) : UNDECIDED;
-        return pool !== null ? MINING : verdict;
+        const verdict = rest < stop ? this.tunnel(dir, buf, rest, stop, ev) : VERDICT_UNDECIDED;
+        return pool !== null ? VERDICT_MINING : verdict;
       }
       this.clear(dir);
       const pool = req.host === null ? null : this.sigs.matchPoolDomain(req.host);
@@ -79,7 +79,7 @@ export class HttpHost implements StreamClassifier {
       // A pool's web site: an operator checking a balance, or a getwork miner (HttpMiningSession says which).
       this.flag(ev, req.host, pool.pool, dir, LEVEL_LOW);
       ev.note(`HTTP request for pool host ${req.host} (${pool.pool})`);
-      return MINING;
+      return VERDICT_MINING;
     }
     // The proxy's answer to CONNECT: after a 2xx head, the rest is the tunnel.
     const res = parseHttpResponseHead(acc.buf, acc.start, acc.end, this.maxHead);
@@ -90,7 +90,7 @@ export class HttpHost implements StreamClassifier {
     if (typeof res === 'number' || res.status < 200 || res.status > 299) return this.stop(dir);
     this.inTunnel[dir] = true;
     ev.note(`proxy answered CONNECT with ${res.status}`);
-    return res.headerEnd < stop ? this.tunnel(dir, buf, res.headerEnd, stop, ev) : UNDECIDED;
+    return res.headerEnd < stop ? this.tunnel(dir, buf, res.headerEnd, stop, ev) : VERDICT_UNDECIDED;
   }
 
   gap(dir: Direction): void {
@@ -113,20 +113,20 @@ export class HttpHost implements StreamClassifier {
 
   private tunnel(dir: Direction, data: Uint8Array, start: number, end: number, ev: Evidence): number {
     const inner = this.inner;
-    if (inner === null) return NOT_THIS;
+    if (inner === null) return VERDICT_NOT_THIS;
     const bit = dir === 0 ? 1 : 2;
     let live = false;
     for (let i = 0; i < inner.length; i++) {
       if ((this.innerOut[i] & bit) !== 0) continue;
       const v = inner[i].feed(dir, data, start, end, ev);
-      if (v === MINING) {
+      if (v === VERDICT_MINING) {
         ev.note('mining found inside the HTTP CONNECT tunnel');
-        return MINING;
+        return VERDICT_MINING;
       }
-      if (v === NOT_THIS) this.innerOut[i] |= bit;
+      if (v === VERDICT_NOT_THIS) this.innerOut[i] |= bit;
       else live = true;
     }
-    return live || ev.level > 0 ? UNDECIDED : NOT_THIS;
+    return live || ev.level > 0 ? VERDICT_UNDECIDED : VERDICT_NOT_THIS;
   }
 
   /** The head is incomplete: keep its bytes; `had` of them were already looked at. */
@@ -138,7 +138,7 @@ export class HttpHost implements StreamClassifier {
       for (let i = acc.start + had; i < acc.end && !this.lineDone[dir]; i++) if (b[i] === LF) this.lineDone[dir] = true;
     }
     acc.keep();
-    return UNDECIDED;
+    return VERDICT_UNDECIDED;
   }
 
   private clear(dir: Direction): void {
@@ -148,7 +148,7 @@ export class HttpHost implements StreamClassifier {
 
   private stop(dir: Direction): number {
     this.clear(dir);
-    return NOT_THIS;
+    return VERDICT_NOT_THIS;
   }
 
   private flag(ev: Evidence, host: string, poolName: string, minerDir: Direction, level: number): void {

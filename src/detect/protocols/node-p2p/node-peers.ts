@@ -1,4 +1,4 @@
-import { NOT_THIS, type StreamClassifier } from '../../classifier';
+import { VERDICT_NOT_THIS, type StreamClassifier } from '../../classifier';
 import type { Direction, Evidence } from '../../evidence';
 import { identifyNode } from './node-p2p';
 
@@ -11,14 +11,14 @@ export class NodePeers implements StreamClassifier {
   private tried = [false, false];
 
   feed(dir: Direction, data: Uint8Array, start: number, end: number, ev: Evidence): number {
-    if (this.tried[dir]) return NOT_THIS;
+    if (this.tried[dir]) return VERDICT_NOT_THIS;
     this.tried[dir] = true;
     const m = identifyNode(data, start, end);
     if (m !== null && ev.node === null) {
       ev.node = m.protocol;
       ev.note(`${m.protocol} peer traffic (${m.network}${m.command !== null ? ', first message ' + m.command : ''})`);
     }
-    return NOT_THIS;
+    return VERDICT_NOT_THIS;
   }
 
   gap(): void {}

@@ -6,7 +6,7 @@
  * first and hands the shared methods (authorize, submit, set_difficulty) here.
  */
 import type { Direction } from '../../evidence';
-import { arr, Ctx, Dialect, errorText, isHex, Msg, num, str } from '../../jsonrpc/context';
+import { arr, Ctx, LineDialect, errorText, isHex, Msg, num, str } from '../../jsonrpc/context';
 
 /** Requests only a miner sends. */
 const CLIENT = new Set([
@@ -26,7 +26,7 @@ const SERVER = new Set(['mining.notify', 'mining.set_difficulty', 'mining.set_ta
 
 const HOST = /^(?=.{4,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}$/i;
 
-export const stratumV1: Dialect = {
+export const stratumV1: LineDialect = {
   request(c, dir, method, m) {
     if (CLIENT.has(method)) {
       c.protocol('stratum-v1', 1);

@@ -1,4 +1,4 @@
-import { MINING, NOT_THIS, UNDECIDED, type StreamClassifier } from '../../classifier';
+import { VERDICT_MINING, VERDICT_NOT_THIS, VERDICT_UNDECIDED, type StreamClassifier } from '../../classifier';
 import { LEVEL_HIGH, LEVEL_LOW, LEVEL_MEDIUM, type Direction, type Evidence } from '../../evidence';
 import type { Signatures } from '../../signatures';
 import { NEED_MORE, PROTOCOL_NAMES, noiseHandshakeShape, parseSetupConnection, parseSetupConnectionReply } from './frames';
@@ -33,7 +33,7 @@ export class StratumV2 implements StreamClassifier {
       if (setup === NEED_MORE) return this.wait(acc);
       if (typeof setup === 'number') return this.stop(dir, ev);
       acc.clear();
-      if (setup.protocol !== 0) return NOT_THIS;
+      if (setup.protocol !== 0) return VERDICT_NOT_THIS;
       this.setupDir = dir;
       ev.protocol = 'stratum-v2';
       ev.minerDirection = dir;
@@ -47,16 +47,16 @@ export class StratumV2 implements StreamClassifier {
       if (pool !== null) ev.poolName ??= pool.pool;
       ev.raise(LEVEL_MEDIUM);
       ev.note(`client sent Stratum V2 SetupConnection (${PROTOCOL_NAMES[setup.protocol]} protocol, endpoint ${setup.endpointHost}:${setup.endpointPort}${device ? ', device ' + device : ''})`);
-      return MINING;
+      return VERDICT_MINING;
     }
     if (dir === this.setupDir) {
       acc.clear();
-      return MINING;
+      return VERDICT_MINING;
     }
     const reply = parseSetupConnectionReply(acc.buf, acc.start, acc.end);
     if (reply === NEED_MORE) return this.wait(acc);
     acc.clear();
-    if (typeof reply === 'number') return MINING;
+    if (typeof reply === 'number') return VERDICT_MINING;
     ev.poolSpoke = true;
     if (reply.kind === 'success') {
       ev.raise(LEVEL_HIGH);
@@ -64,7 +64,7 @@ export class StratumV2 implements StreamClassifier {
     } else {
       ev.note(`pool answered SetupConnection.Error (${reply.errorCode})`);
     }
-    return MINING;
+    return VERDICT_MINING;
   }
 
   gap(dir: Direction): void {
@@ -73,7 +73,7 @@ export class StratumV2 implements StreamClassifier {
 
   private wait(acc: Accumulator): number {
     acc.keep();
-    return UNDECIDED;
+    return VERDICT_UNDECIDED;
   }
 
   private stop(dir: Direction, ev: Evidence): number {
@@ -83,8 +83,8 @@ export class StratumV2 implements StreamClassifier {
       ev.minerDirection = 0;
       ev.raise(LEVEL_LOW);
       ev.note(`handshake sizes of encrypted Stratum V2 (Noise NX: 64 bytes, then 234 back) on pool port ${this.serverPort}`);
-      return MINING;
+      return VERDICT_MINING;
     }
-    return NOT_THIS;
+    return VERDICT_NOT_THIS;
   }
 }

@@ -1,4 +1,4 @@
-import { MINING, NOT_THIS, UNDECIDED, type StreamClassifier } from '../../classifier';
+import { VERDICT_MINING, VERDICT_NOT_THIS, VERDICT_UNDECIDED, type StreamClassifier } from '../../classifier';
 import { LEVEL_MEDIUM, type Direction, type Evidence } from '../../evidence';
 import type { Signatures } from '../../signatures';
 import { NEED_MORE, parseClientHello, parseServerCertificateNames } from './tls';
@@ -32,20 +32,20 @@ export class TlsNames implements StreamClassifier {
         this.helloDir = dir;
         acc.clear();
         if (hello.sni === null) {
-          if (ev.level === 0) return NOT_THIS;
+          if (ev.level === 0) return VERDICT_NOT_THIS;
           ev.note('TLS ClientHello without a server name (miners such as XMRig before 6.21 send none; browsers always do)');
           if (ev.protocol === null) ev.protocol = 'tls';
           ev.raise(LEVEL_MEDIUM);
-          return MINING;
+          return VERDICT_MINING;
         }
         const pool = this.sigs.matchPoolDomain(hello.sni);
         if (pool === null) {
           ev.withdrawAddressTie();
-          return NOT_THIS;
+          return VERDICT_NOT_THIS;
         }
         this.flag(ev, hello.sni, pool.pool, dir);
         ev.note(`TLS ClientHello names pool host ${hello.sni} (${pool.pool})`);
-        return MINING;
+        return VERDICT_MINING;
       }
       if (this.helloDir === -1 && dir === 0) return this.finish(dir);
     }
@@ -53,16 +53,16 @@ export class TlsNames implements StreamClassifier {
     const names = parseServerCertificateNames(acc.buf, acc.start, acc.end);
     if (names === NEED_MORE) return this.wait(acc);
     acc.clear();
-    if (typeof names === 'number') return NOT_THIS;
+    if (typeof names === 'number') return VERDICT_NOT_THIS;
     for (const name of names) {
       const pool = this.sigs.matchPoolDomain(name.replace(/^\*\./, ''));
       if (pool !== null) {
         this.flag(ev, name, pool.pool, dir === 0 ? 1 : 0);
         ev.note(`pool TLS certificate names ${name} (${pool.pool})`);
-        return MINING;
+        return VERDICT_MINING;
       }
     }
-    return NOT_THIS;
+    return VERDICT_NOT_THIS;
   }
 
   gap(dir: Direction): void {
@@ -86,12 +86,12 @@ export class TlsNames implements StreamClassifier {
 
   private wait(acc: Accumulator): number {
     acc.keep();
-    return UNDECIDED;
+    return VERDICT_UNDECIDED;
   }
 
   private finish(dir: Direction): number {
     this.acc[dir].clear();
-    return NOT_THIS;
+    return VERDICT_NOT_THIS;
   }
 
   private flag(ev: Evidence, name: string, poolName: string, minerDir: Direction): void {

@@ -1,6 +1,7 @@
 import { LEVEL_HIGH, LEVEL_MEDIUM } from '../../../../src/detect/evidence';
 import { beamDifficulty, targetDifficulty } from '../../../../src/detect/protocols/cryptonote/cryptonote';
-import { JsonRpcSession, MINING, NOT_JSONRPC } from '../../../../src/detect/jsonrpc/session';
+import { VERDICT_MINING, VERDICT_NOT_THIS } from '../../../../src/detect/classifier';
+import { JsonRpcSession } from '../../../../src/detect/jsonrpc/session';
 import { loadSignatures } from '../../../../src/detect/signatures';
 import { bytewise, line, run, sigs, splitAt, Step } from '../../jsonrpc/support';
 
@@ -62,7 +63,7 @@ function checkXmr(r: ReturnType<typeof run>): void {
   expect(ev.sharesAccepted).toBe(1);
   expect(ev.sharesRejected).toBe(1);
   expect(ev.acceptedWork).toBe(DIFF2);
-  expect(r.last).toEqual([MINING, MINING]);
+  expect(r.last).toEqual([VERDICT_MINING, VERDICT_MINING]);
 }
 
 describe('CryptoNote (XMRig)', () => {
@@ -100,7 +101,7 @@ describe('CryptoNote (XMRig)', () => {
     expect(r.ev.level).toBe(LEVEL_MEDIUM);
     expect(r.ev.minerDirection).toBe(0);
     expect(r.ev.jobs).toBe(1);
-    expect(r.last[1]).toBe(MINING);
+    expect(r.last[1]).toBe(VERDICT_MINING);
   });
 
   test('mid-stream: submits alone identify the miner; a login reply seen without its login too', () => {
@@ -197,7 +198,7 @@ describe('Beam', () => {
     expect(ev.difficulty).toBe(beamDifficulty(0x0b400000));
     expect(ev.sharesSubmitted).toBe(1);
     expect(ev.sharesAccepted).toBe(1);
-    expect(r.last).toEqual([MINING, MINING]);
+    expect(r.last).toEqual([VERDICT_MINING, VERDICT_MINING]);
   });
 
   test('packed difficulty', () => {
@@ -220,9 +221,9 @@ describe('not CryptoNote', () => {
     const r = run(lines);
     expect(r.ev.level).toBe(0);
     expect(r.ev.notes).toEqual([]);
-    expect(r.codes.every((c) => c !== MINING)).toBe(true);
+    expect(r.codes.every((c) => c !== VERDICT_MINING)).toBe(true);
     const more = run(Array.from({ length: 8 }, (_, i) => [0, line({ id: i, method: 'keepalive', params: null })] as Step));
-    expect(more.last[0]).toBe(NOT_JSONRPC);
+    expect(more.last[0]).toBe(VERDICT_NOT_THIS);
     expect(more.ev.level).toBe(0);
   });
 });

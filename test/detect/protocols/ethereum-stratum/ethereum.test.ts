@@ -1,5 +1,5 @@
 import { LEVEL_HIGH, LEVEL_MEDIUM } from '../../../../src/detect/evidence';
-import { MINING } from '../../../../src/detect/jsonrpc/session';
+import { VERDICT_MINING } from '../../../../src/detect/classifier';
 import { bytewise, line, run, splitAt, Step } from '../../jsonrpc/support';
 
 const ETH = '0x52bc44d5378309ee2abf1539bf71de1b7d7be3b5';
@@ -34,7 +34,7 @@ describe('EthereumStratum/1.0.0 (NiceHash)', () => {
     expect(ev.sharesSubmitted).toBe(1);
     expect(ev.sharesAccepted).toBe(1);
     expect(ev.acceptedWork).toBe(0.5);
-    expect(r.last).toEqual([MINING, MINING]);
+    expect(r.last).toEqual([VERDICT_MINING, VERDICT_MINING]);
   };
 
   test('whole session, split at every byte, byte by byte', () => {

@@ -1,6 +1,6 @@
 import { Direction, Evidence, LEVEL_HIGH, LEVEL_MEDIUM } from '../../../../src/detect/evidence';
 import { HttpMiningSession } from '../../../../src/detect/protocols/getwork/http-mining';
-import { MINING, NOT_JSONRPC } from '../../../../src/detect/jsonrpc/session';
+import { VERDICT_MINING, VERDICT_NOT_THIS } from '../../../../src/detect/classifier';
 import { sigs } from '../../jsonrpc/support';
 
 type Step = [Direction, string];
@@ -66,7 +66,7 @@ describe('HttpMiningSession', () => {
       expect(ev.sharesRejected).toBe(1);
       expect(ev.notes).toContain('pool rejected a share: stale-prevblk');
       expect(ev.notes[0]).toContain('calls getwork');
-      expect(last).toEqual([MINING, MINING]);
+      expect(last).toEqual([VERDICT_MINING, VERDICT_MINING]);
     }
   });
 
@@ -100,7 +100,7 @@ describe('HttpMiningSession', () => {
     expect(ev.jobs).toBe(1);
     expect(ev.domain).toBeNull(); // an address, not a name
     expect(ev.notes).toContain('getblocktemplate request lists capabilities/rules (BIP 22/23)');
-    expect(last).toEqual([MINING, MINING]);
+    expect(last).toEqual([VERDICT_MINING, VERDICT_MINING]);
   });
 
   test('monerod get_block_template: wallet_address is the login', () => {
@@ -127,20 +127,20 @@ describe('HttpMiningSession', () => {
     const { ev, last } = run([[0, tail]]);
     expect(ev.level).toBe(LEVEL_MEDIUM);
     expect(ev.sharesSubmitted).toBe(1);
-    expect(last[0]).toBe(MINING);
+    expect(last[0]).toBe(VERDICT_MINING);
   });
 
-  test('plain browsing: no evidence, NOT_JSONRPC both ways', () => {
+  test('plain browsing: no evidence, VERDICT_NOT_THIS both ways', () => {
     const { ev, last } = run([
       [0, 'GET /markets/coin-pool-news HTTP/1.1\r\nHost: news.example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\nAccept: text/html\r\n\r\n'],
       [1, 'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 40\r\n\r\n<html><body>mining.subscribe</body></ht'],
     ]);
     expect(ev.level).toBe(0);
     expect(ev.notes).toEqual([]);
-    expect(last).toEqual([NOT_JSONRPC, NOT_JSONRPC]);
+    expect(last).toEqual([VERDICT_NOT_THIS, VERDICT_NOT_THIS]);
     // A chunked HTML page is judged by its head too.
     const html = run([[1, 'HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n<html\r\n']]);
-    expect(html.last[1]).toBe(NOT_JSONRPC);
+    expect(html.last[1]).toBe(VERDICT_NOT_THIS);
     expect(html.ev.level).toBe(0);
   });
 
@@ -153,14 +153,14 @@ describe('HttpMiningSession', () => {
     const { ev, last } = run(steps);
     expect(ev.level).toBe(0);
     expect(ev.login).toBeNull();
-    expect(last).toEqual([NOT_JSONRPC, NOT_JSONRPC]);
+    expect(last).toEqual([VERDICT_NOT_THIS, VERDICT_NOT_THIS]);
   });
 
   test('not HTTP at all: binary start is given up at once', () => {
     const s = new HttpMiningSession(sigs);
     const ev = new Evidence();
     const b = Buffer.from('1603010200010001fc0303', 'hex');
-    expect(s.feed(0, b, 0, b.length, ev)).toBe(NOT_JSONRPC);
+    expect(s.feed(0, b, 0, b.length, ev)).toBe(VERDICT_NOT_THIS);
     expect(ev.level).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { LEVEL_HIGH, LEVEL_MEDIUM } from '../../../../src/detect/evidence';
-import { JsonRpcSession, MINING, NOT_JSONRPC, UNDECIDED } from '../../../../src/detect/jsonrpc/session';
+import { VERDICT_MINING, VERDICT_NOT_THIS, VERDICT_UNDECIDED } from '../../../../src/detect/classifier';
+import { JsonRpcSession } from '../../../../src/detect/jsonrpc/session';
 import { bytewise, run, sigs, splitAt, Step } from '../../jsonrpc/support';
 
 // A cpuminer session against a Bitcoin pool, message shapes as in the slush Stratum docs
@@ -43,7 +44,7 @@ function checkBtc(r: ReturnType<typeof run>): void {
   expect(ev.sharesAccepted).toBe(1);
   expect(ev.sharesRejected).toBe(1);
   expect(ev.acceptedWork).toBe(32);
-  expect(r.last).toEqual([MINING, MINING]);
+  expect(r.last).toEqual([VERDICT_MINING, VERDICT_MINING]);
 }
 
 describe('Stratum v1', () => {
@@ -54,7 +55,7 @@ describe('Stratum v1', () => {
     expect(r.ev.notes).toContain('pool sent mining.notify (new job)');
     expect(r.ev.notes.some((n) => n.includes('Low difficulty share'))).toBe(true);
     // Medium as soon as the miner alone has spoken.
-    expect(r.codes[0]).toBe(MINING);
+    expect(r.codes[0]).toBe(VERDICT_MINING);
   });
 
   test('the level is medium after the subscribe alone and high once the pool answers', () => {
@@ -112,7 +113,7 @@ describe('Stratum v1', () => {
     expect(r.ev.minerDirection).toBe(0);
     expect(r.ev.poolSpoke).toBe(true);
     expect(r.ev.minerSpoke).toBe(false);
-    expect(r.last[1]).toBe(MINING);
+    expect(r.last[1]).toBe(VERDICT_MINING);
     run([[0, BTC[5][1].slice(10)], [0, BTC[7][1]], [1, BTC[8][1]]], undefined, r.session, r.ev);
     expect(r.ev.level).toBe(LEVEL_HIGH);
     // The first submit was cut, the second counted and answered with an error.
@@ -188,17 +189,17 @@ describe('Stratum v1', () => {
   test('undecided until a whole line arrives', () => {
     const s = new JsonRpcSession(sigs);
     const r = run([[0, '{"id": 1, "method": "mining.sub']], undefined, s);
-    expect(r.last[0]).toBe(UNDECIDED);
+    expect(r.last[0]).toBe(VERDICT_UNDECIDED);
     expect(r.ev.level).toBe(0);
-    expect(run([[0, 'scribe", "params": []}\n']], undefined, s, r.ev).last[0]).toBe(MINING);
+    expect(run([[0, 'scribe", "params": []}\n']], undefined, s, r.ev).last[0]).toBe(VERDICT_MINING);
   });
 
   test('HTTP or TLS in a direction is not line JSON', () => {
-    expect(run([[0, 'GET / HTTP/1.1\r\nHost: example.com\r\n\r\n']]).last[0]).toBe(NOT_JSONRPC);
+    expect(run([[0, 'GET / HTTP/1.1\r\nHost: example.com\r\n\r\n']]).last[0]).toBe(VERDICT_NOT_THIS);
     const tls = Buffer.from('16030100f4010000f00303', 'hex').toString('latin1');
     const s = new JsonRpcSession(sigs);
     const r = run([], undefined, s);
-    expect(s.feed(0, Buffer.from(tls, 'latin1'), 0, tls.length, r.ev)).toBe(NOT_JSONRPC);
+    expect(s.feed(0, Buffer.from(tls, 'latin1'), 0, tls.length, r.ev)).toBe(VERDICT_NOT_THIS);
     expect(r.ev.level).toBe(0);
   });
 });
