@@ -49,11 +49,10 @@ export interface ChunkSharing {
 /**
  * 512 KiB, not the 8-16 MiB one might expect: the chunk is parsed right after
  * readSync copies it in, and the smaller it is, the more of it is still in
- * cache when the analyzer reads its headers. A pure read-and-parse loop is
- * about equal from 256 KiB to 4 MiB (bench/readers.ts --sweep), but the whole
- * analyzer on the mixed benchmark capture took 2.46 s of CPU with 512 KiB,
- * 2.71 s with 1 MiB and 2.85 s with 2 MiB (medians of 5 alternating runs,
- * bench/README.md); 8 MiB and above are 2-4x slower even for the parse alone.
+ * cache when the analyzer reads its headers. Reading and parsing alone hardly
+ * cares about the size in the middle of the range (bench/readers.ts --sweep),
+ * but the whole analyzer takes more CPU with every doubling above this, and
+ * very large chunks slow even the parse (bench/README.md has the figures).
  */
 export const DEFAULT_CHUNK_SIZE = 512 * 1024;
 /** How stdin is named in frames and warnings. */

@@ -123,7 +123,7 @@ export function captureChild(cfg: ChildConfig): void {
     });
   };
   // Packets go out in batches: a write and a read per packet would cost both processes more
-  // than the analysis itself (measured: 2.3x the parent's CPU per packet at 30 kpps).
+  // than the analysis itself.
   let flushTimer: NodeJS.Timeout | null = null;
   const onPacket = (nbytes: number, trunc: boolean): void => {
     if (pos + RECORD_HEADER + nbytes > BATCH_BYTES) flush();
