@@ -9,11 +9,13 @@
  */
 import type { LineDialect } from './jsonrpc/context';
 import { record as jsonRpcLines } from './jsonrpc';
+import { record as beam } from './protocols/beam/beam';
 import { record as cryptonote } from './protocols/cryptonote';
 import { record as dns } from './protocols/dns';
 import { record as ethProxy } from './protocols/eth-proxy';
 import { record as ethereumStratum } from './protocols/ethereum-stratum';
 import { record as getwork } from './protocols/getwork';
+import { record as grin } from './protocols/grin/grin';
 import { record as http } from './protocols/http';
 import { record as nodeP2p } from './protocols/node-p2p';
 import { record as stratumV1 } from './protocols/stratum-v1';
@@ -34,6 +36,8 @@ export const RECORDS: readonly ProtocolRecord[] = [
   ethereumStratum,
   stratumV1,
   ethProxy,
+  beam,
+  grin,
   cryptonote,
 ];
 

@@ -1,14 +1,15 @@
 /**
- * CryptoNote / Monero pool protocol (XMRig, xmr-stak, SRBMiner ...) and its
- * relatives Grin and Beam, which reuse the words login / job / submit.
- * Protocol words: "cryptonote", "grin", "beam".
+ * CryptoNote / Monero pool protocol (XMRig, xmr-stak, SRBMiner ...): the
+ * XMRig login, pushed jobs, submits, keepalived. Protocol word: "cryptonote".
+ * Grin and Beam reuse the words login / job / submit with shapes of their own
+ * (protocols/grin, protocols/beam); Grin's login is this one.
  *
  * The method names are common English words, so each message must also have
  * its dialect's shape (a login with an agent or algo list, a job with a blob and
  * a target, a submit with a nonce and a result hash) before it counts.
  */
 import type { Direction } from '../../evidence';
-import { arr, Ctx, LineDialect, errorText, isHex, Msg, num, obj, str } from '../../jsonrpc/context';
+import { arr, Ctx, LineDialect, errorText, isHex, Msg, obj, str } from '../../jsonrpc/context';
 
 export const cryptonote: LineDialect = {
   request(c, dir, method, m) {
@@ -20,34 +21,12 @@ export const cryptonote: LineDialect = {
         return pushedJob(c, dir, m, p);
       case 'submit':
         return submit(c, dir, m, p);
-      case 'solution':
-        // Beam share: {"method":"solution","id":<job id>,"nonce":..,"output":..}
-        if (!isHex(m.nonce, 8) || !isHex(m.output, 16)) return false;
-        c.protocol('beam', 2);
-        c.submitted();
-        c.expect(dir, m.id, 'solution');
-        c.miner(dir, 'client sent solution (Beam share)');
-        return true;
-      case 'result':
-        return beamResult(c, dir, m);
       case 'keepalived':
       case 'getjob':
         if (!p || typeof p.id !== 'string') return false;
         c.protocol('cryptonote', 1);
         c.expect(dir, m.id, method);
         c.miner(dir, `client sent ${method}`);
-        return true;
-      case 'getjobtemplate':
-        c.protocol('grin', 2);
-        c.expect(dir, m.id, method);
-        c.miner(dir, 'client sent getjobtemplate (Grin)');
-        return true;
-      case 'keepalive':
-      case 'status':
-        // Too generic to identify anything alone; only counted on a flow already known.
-        if (!c.found || !(c.ev.protocol === 'grin' || c.ev.protocol === 'cryptonote' || c.ev.protocol === 'beam')) return false;
-        c.expect(dir, m.id, method);
-        c.miner(dir, '');
         return true;
       default:
         return false;
@@ -67,9 +46,6 @@ export const cryptonote: LineDialect = {
         if (job) {
           c.pool(dir, 'pool answered login with a job');
           cnJob(c, job);
-        } else if (typeof m.result === 'string' && m.result.toLowerCase() === 'ok') {
-          c.protocol('grin', 2);
-          c.pool(dir, 'pool accepted login (Grin)');
         } else {
           c.pool(dir, 'pool answered login');
         }
@@ -80,16 +56,13 @@ export const cryptonote: LineDialect = {
         else c.rejected(err ?? 'not accepted');
         c.pool(dir, 'pool answered submit');
         return true;
-      case 'getjob':
-      case 'getjobtemplate': {
+      case 'getjob': {
         const r = obj(m.result);
-        if (r) jobParams(c, r);
+        if (r && isCnJob(r)) cnJob(c, r);
         c.pool(dir, `pool answered ${method}`);
         return true;
       }
       case 'keepalived':
-      case 'keepalive':
-      case 'status':
         c.pool(dir, '');
         return true;
       default:
@@ -117,19 +90,12 @@ export const cryptonote: LineDialect = {
   },
 };
 
-function login(c: Ctx, dir: Direction, m: Msg, p: Msg | null): boolean {
-  if (typeof m.api_key === 'string') {
-    // Beam: {"method":"login","api_key":"..."}; the key is a credential, so it is not kept.
-    c.protocol('beam', 2);
-    c.ev.coin = c.ev.coin ?? 'BEAM';
-    c.expect(dir, m.id, 'login');
-    c.miner(dir, 'client sent login with api_key (Beam)');
-    return true;
-  }
+/** The XMRig login shape: {login, and an agent, algo list or rig id}; `word` is the dialect it names (Grin's is the same). */
+export function login(c: Ctx, dir: Direction, m: Msg, p: Msg | null, word = 'cryptonote'): boolean {
   if (!p || typeof p.login !== 'string') return false;
   const algo = arr(p.algo);
   if (typeof p.agent !== 'string' && !algo && typeof p.rigid !== 'string') return false;
-  c.protocol(/grin/i.test(str(p.agent) ?? '') ? 'grin' : 'cryptonote', 1);
+  c.protocol(word, 1);
   c.login(p.login);
   c.agent(p.agent);
   c.worker(p.rigid);
@@ -145,21 +111,6 @@ function pushedJob(c: Ctx, dir: Direction, m: Msg, p: Msg | null): boolean {
     c.protocol('cryptonote', 1);
     c.pool(dir, 'pool sent job');
     cnJob(c, p);
-    return true;
-  }
-  if (p && typeof p.pre_pow === 'string') {
-    c.protocol('grin', 2);
-    c.pool(dir, 'pool sent job (Grin)');
-    jobParams(c, p);
-    return true;
-  }
-  if (isHex(m.input, 16) && typeof m.difficulty === 'number') {
-    // Beam: job fields at top level, difficulty packed as order:8 | mantissa:24.
-    c.protocol('beam', 2);
-    c.ev.coin = c.ev.coin ?? 'BEAM';
-    c.job();
-    c.setDifficulty(beamDifficulty(m.difficulty));
-    c.pool(dir, 'pool sent job (Beam)');
     return true;
   }
   return false;
@@ -180,26 +131,10 @@ function cnJob(c: Ctx, j: Msg): void {
   }
 }
 
-/** Grin job / template: {difficulty, height, job_id, pre_pow}. */
-function jobParams(c: Ctx, p: Msg): void {
-  if (typeof p.pre_pow === 'string') {
-    c.job();
-    const d = num(p.difficulty);
-    if (d !== null) c.setDifficulty(d);
-  } else if (isCnJob(p)) {
-    cnJob(c, p);
-  }
-}
-
 function submit(c: Ctx, dir: Direction, m: Msg, p: Msg | null): boolean {
   if (!p) return false;
-  if (isHex(p.nonce, 8, 16) && isHex(p.result, 64, 64) && p.job_id !== undefined) {
-    c.protocol('cryptonote', 1);
-  } else if (arr(p.pow) && p.nonce !== undefined && p.job_id !== undefined) {
-    c.protocol('grin', 2);
-  } else {
-    return false;
-  }
+  if (!isHex(p.nonce, 8, 16) || !isHex(p.result, 64, 64) || p.job_id === undefined) return false;
+  c.protocol('cryptonote', 1);
   c.submitted();
   c.expect(dir, m.id, 'submit');
   c.miner(dir, 'client sent submit (share)');
@@ -212,23 +147,6 @@ function submitOk(r: unknown): boolean {
   if (s === null) return false;
   const l = s.toLowerCase();
   return l === 'ok' || l.startsWith('block');
-}
-
-/** Beam answers with {"method":"result","id":<request id>,"code":..,"description":..}. */
-function beamResult(c: Ctx, dir: Direction, m: Msg): boolean {
-  const code = num(m.code);
-  if (code === null && typeof m.description !== 'string' && typeof m.nonceprefix !== 'string') return false;
-  const method = c.answered(dir, m.id);
-  if (method === 'solution') {
-    // Beam result codes: 1 accepted; 2 rejected; 3 expired; negatives are errors.
-    if (code === 1) c.accepted();
-    else c.rejected(str(m.description) ?? `code ${String(code)}`);
-  } else if (method === undefined && typeof m.nonceprefix !== 'string' && c.ev.protocol !== 'beam') {
-    return false;
-  }
-  c.protocol('beam', 2);
-  c.pool(dir, method === 'login' || m.id === 'login' ? 'pool answered login (Beam)' : 'pool sent result (Beam)');
-  return true;
 }
 
 /**
@@ -247,11 +165,4 @@ export function targetDifficulty(hex: string): number | null {
     return t > 0n ? Number((1n << 64n) / t) : null;
   }
   return null;
-}
-
-/** Beam packs difficulty as exponent (high 8 bits) and mantissa (low 24 bits, implicit leading 1). */
-export function beamDifficulty(packed: number): number {
-  const order = packed >>> 24;
-  const mantissa = (packed & 0xffffff) | 0x1000000;
-  return mantissa * Math.pow(2, order - 24);
 }

@@ -1,5 +1,5 @@
 import { LEVEL_HIGH, LEVEL_MEDIUM } from '../../../../src/detect/evidence';
-import { beamDifficulty, targetDifficulty } from '../../../../src/detect/protocols/cryptonote/cryptonote';
+import { targetDifficulty } from '../../../../src/detect/protocols/cryptonote/cryptonote';
 import { VERDICT_MINING, VERDICT_NOT_THIS } from '../../../../src/detect/classifier';
 import { JsonRpcSession } from '../../../../src/detect/jsonrpc/session';
 import { loadSignatures } from '../../../../src/detect/signatures';
@@ -131,81 +131,6 @@ describe('CryptoNote (XMRig)', () => {
     const s = new JsonRpcSession(sigs);
     const r = run([[0, line(login)], [0, '{"x":"' + 'a'.repeat(20000) + '"}\n' + line(submit(2, '8a010000'))]], undefined, s);
     expect(r.ev.sharesSubmitted).toBe(1);
-  });
-});
-
-describe('Grin', () => {
-  const G: Step[] = [
-    [0, line({ id: '0', jsonrpc: '2.0', method: 'login', params: { login: 'grin1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq.rig', pass: 'password', agent: 'grin-miner' } })],
-    [1, line({ id: '0', jsonrpc: '2.0', method: 'login', result: 'ok', error: null })],
-    [0, line({ id: '1', jsonrpc: '2.0', method: 'getjobtemplate', params: null })],
-    [1, line({ id: '1', jsonrpc: '2.0', method: 'getjobtemplate', result: { difficulty: 4, height: 13726, job_id: 4, pre_pow: '0001000000000000' + 'ab'.repeat(100) } })],
-    [1, line({ id: 'Stratum', jsonrpc: '2.0', method: 'job', params: { difficulty: 8, height: 16375, job_id: 5, pre_pow: '00010000' + 'cd'.repeat(100) } })],
-    [0, line({ id: '2', jsonrpc: '2.0', method: 'submit', params: { height: 16375, job_id: 5, nonce: 8895699060858340771, pow: [4210040, 10141596, 13269632] } })],
-    [1, line({ id: '2', jsonrpc: '2.0', method: 'submit', result: 'ok', error: null })],
-    [0, line({ id: '3', jsonrpc: '2.0', method: 'submit', params: { height: 16375, job_id: 5, nonce: 1, pow: [1, 2, 3] } })],
-    [1, line({ id: '3', jsonrpc: '2.0', method: 'submit', error: { code: -32503, message: 'Solution submitted too late' } })],
-    [0, line({ id: '4', jsonrpc: '2.0', method: 'keepalive', params: null })],
-    [1, line({ id: '4', jsonrpc: '2.0', method: 'keepalive', result: 'ok', error: null })],
-  ];
-
-  test('login, template, job, submits', () => {
-    const r = run(G);
-    const ev = r.ev;
-    expect(ev.protocol).toBe('grin');
-    expect(ev.level).toBe(LEVEL_HIGH);
-    expect(ev.minerDirection).toBe(0);
-    expect(ev.agent).toBe('grin-miner');
-    expect(ev.minerSoftware).toBe('grin-miner');
-    expect(ev.coin).toBe('GRIN');
-    expect(ev.worker).toBe('rig');
-    expect(ev.jobs).toBe(2);
-    expect(ev.difficulty).toBe(8);
-    expect(ev.sharesSubmitted).toBe(2);
-    expect(ev.sharesAccepted).toBe(1);
-    expect(ev.sharesRejected).toBe(1);
-    expect(ev.acceptedWork).toBe(8);
-  });
-
-  test('split at every byte position', () => {
-    for (let k = 1; k < 220; k += 1) {
-      const r = run(G, splitAt(k));
-      expect([r.ev.protocol, r.ev.sharesAccepted, r.ev.sharesRejected, r.ev.jobs]).toEqual(['grin', 1, 1, 2]);
-    }
-  });
-});
-
-describe('Beam', () => {
-  // Field shapes as Beam's stratum server and miningcore's Beam pool use them.
-  const INPUT = 'e4c2b5a6d7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192';
-  const B: Step[] = [
-    [0, line({ method: 'login', api_key: '8d1b8c5a2c9f4e0fa6b31e4c6a2d6f3b', id: 'login', jsonrpc: '2.0' })],
-    [1, line({ id: 'login', code: 0, description: 'Login successful', nonceprefix: '6a1f', forkheight: 321321, method: 'result', jsonrpc: '2.0' })],
-    [1, line({ id: '1719', height: 1183003, difficulty: 0x0b000000 | 0x400000, input: INPUT, method: 'job', jsonrpc: '2.0' })],
-    [0, line({ method: 'solution', id: '1719', nonce: '6a1f3c5e7d9b0a12', output: 'ab'.repeat(104), jsonrpc: '2.0' })],
-    [1, line({ id: '1719', code: 1, description: 'accepted', method: 'result', jsonrpc: '2.0' })],
-  ];
-
-  test('api_key login, job, solution accepted', () => {
-    const r = run(B);
-    const ev = r.ev;
-    expect(ev.protocol).toBe('beam');
-    expect(ev.coin).toBe('BEAM');
-    expect(ev.level).toBe(LEVEL_HIGH);
-    expect(ev.minerDirection).toBe(0);
-    expect(ev.login).toBeNull(); // the api_key is a credential and is not kept
-    expect(ev.jobs).toBe(1);
-    expect(ev.difficulty).toBe(beamDifficulty(0x0b400000));
-    expect(ev.sharesSubmitted).toBe(1);
-    expect(ev.sharesAccepted).toBe(1);
-    expect(r.last).toEqual([VERDICT_MINING, VERDICT_MINING]);
-  });
-
-  test('packed difficulty', () => {
-    // order 24, mantissa 1.0 -> 2^24; order 0 -> 1 and a bit.
-    expect(beamDifficulty(24 << 24)).toBe(2 ** 24);
-    expect(beamDifficulty(0)).toBe(1);
-    expect(beamDifficulty((25 << 24) | 0x800000)).toBe(1.5 * 2 ** 25);
   });
 });
 
