@@ -11,6 +11,7 @@
 import { join } from 'node:path';
 import { packageRoot } from '../paths';
 import { SuffixMap, domainProblem, normalizeName } from './domain';
+import { methodDialectWords } from './registry';
 import { SignatureError, listSignatureFolder, q, readSignatureFile } from './signature-file';
 
 export { MAX_SIGNATURE_FILE_BYTES, SignatureError } from './signature-file';
@@ -22,9 +23,8 @@ export interface PoolDomain {
   coins: string[];
 }
 
-/** Dialect words a method may name (the same words Evidence.protocol uses). */
-export const DIALECTS = ['stratum-v1', 'ethereum-stratum', 'eth-proxy', 'cryptonote', 'grin', 'getwork'] as const;
-export type Dialect = (typeof DIALECTS)[number];
+/** Dialect words a method may name (the registry's records that read their method names from methods.txt). */
+export type DialectWord = string;
 
 /** Who sends a method: the miner (request), the pool (push), or either. */
 export type MethodRole = 'client' | 'server' | 'both';
@@ -32,7 +32,7 @@ export type MethodRole = 'client' | 'server' | 'both';
 export interface MethodInfo {
   method: string;
   /** First is the dialect the name most often means; a name such as "job" is shared. */
-  dialects: Dialect[];
+  dialects: DialectWord[];
   role: MethodRole;
 }
 
@@ -64,6 +64,12 @@ export interface Signatures {
   isPoolPort(port: number): boolean;
   /** Everything known about a method name (all dialects using it, who sends it), or null. */
   methodInfo(method: string): MethodInfo | null;
+  /**
+   * The methods a dialect's `role` side sends, by name alone (methods.txt):
+   * a method either side sends ("both") is in neither set, since it cannot say
+   * which side is the miner.
+   */
+  methodNames(dialect: DialectWord, role: 'client' | 'server'): ReadonlySet<string>;
   /** The note written for a pool port, or null when the port is not listed. */
   portNote(port: number): string | null;
   /** Entry counts per file, for `poolwatch signatures check`. */
@@ -204,14 +210,13 @@ function parseMethods(text: string, fail: Fail, into: Tables): void {
     const first = seen.get(method);
     if (first !== undefined) fail(row.line, `duplicate method '${q(method)}' (first on line ${first})`);
     seen.set(method, row.line);
-    const dialects: Dialect[] = [];
+    const dialects: DialectWord[] = [];
+    const known = methodDialectWords();
     for (const d of dialectCol.split(',')) {
       const word = d.trim();
-      if (!(DIALECTS as readonly string[]).includes(word)) {
-        fail(row.line, `unknown dialect '${q(word)}' (known: ${DIALECTS.join(', ')})`);
-      }
-      if (dialects.includes(word as Dialect)) fail(row.line, `dialect '${q(word)}' listed twice`);
-      dialects.push(word as Dialect);
+      if (!known.includes(word)) fail(row.line, `unknown dialect '${q(word)}' (known: ${known.join(', ')})`);
+      if (dialects.includes(word)) fail(row.line, `dialect '${q(word)}' listed twice`);
+      dialects.push(word);
     }
     if (role !== 'client' && role !== 'server' && role !== 'both') {
       fail(row.line, `unknown role '${q(role)}' (client, server or both)`);
@@ -266,12 +271,16 @@ function loadDir(dir: string, shown: string, into: Tables): void {
   }
 }
 
+const NO_METHODS: ReadonlySet<string> = new Set();
+
 class LoadedSignatures implements Signatures {
   private readonly poolMap = new SuffixMap<PoolDomain>();
   private readonly allowMap = new SuffixMap<string>();
   /** Longest pattern first, so "xmrig-proxy" beats "xmrig" and "sgminer" beats "gminer". */
   private readonly agentRules: AgentRule[];
   private readonly methodMap: Map<string, MethodInfo>;
+  /** Per dialect, the method names each side sends, built once from methodMap. */
+  private readonly methodSets = new Map<string, { client: Set<string>; server: Set<string> }>();
   /** One byte per port: no hashing and no allocation on the per-packet path. */
   private readonly portBits = new Uint8Array(65536);
   private readonly portNotes: Map<number, string>;
@@ -283,6 +292,14 @@ class LoadedSignatures implements Signatures {
       (a, b) => b.pattern.length - a.pattern.length || (a.match === 'prefix' ? -1 : 1) - (b.match === 'prefix' ? -1 : 1),
     );
     this.methodMap = t.methods;
+    for (const m of t.methods.values()) {
+      if (m.role === 'both') continue;
+      for (const d of m.dialects) {
+        let sets = this.methodSets.get(d);
+        if (sets === undefined) this.methodSets.set(d, (sets = { client: new Set(), server: new Set() }));
+        sets[m.role].add(m.method);
+      }
+    }
     this.portNotes = t.ports;
     for (const p of t.ports.keys()) this.portBits[p] = 1;
   }
@@ -312,6 +329,10 @@ class LoadedSignatures implements Signatures {
 
   methodInfo(method: string): MethodInfo | null {
     return this.methodMap.get(method) ?? null;
+  }
+
+  methodNames(dialect: DialectWord, role: 'client' | 'server'): ReadonlySet<string> {
+    return this.methodSets.get(dialect)?.[role] ?? NO_METHODS;
   }
 
   isPoolPort(port: number): boolean {

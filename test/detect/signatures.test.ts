@@ -3,6 +3,8 @@ import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, t
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { domainProblem, normalizeName, SuffixMap } from '../../src/detect/domain';
+import { Evidence } from '../../src/detect/evidence';
+import { JsonRpcSession } from '../../src/detect/jsonrpc/session';
 import { loadSignatureDirs, loadSignatures, MAX_SIGNATURE_FILE_BYTES, SignatureError } from '../../src/detect/signatures';
 import { packageRoot } from '../../src/paths';
 import { ATTACKS, dangerousIn } from '../report/hostile';
@@ -126,9 +128,34 @@ describe('shipped signatures', () => {
     expect(sig.methodDialect('getblocktemplate')).toBe('getwork');
     expect(sig.methodDialect('eth_getBalance')).toBeNull();
     expect(sig.methodDialect('Mining.Subscribe')).toBeNull();
-    expect(sig.methodInfo('job')).toEqual({ method: 'job', dialects: ['cryptonote', 'grin'], role: 'server' });
+    expect(sig.methodInfo('job')).toEqual({ method: 'job', dialects: ['cryptonote', 'grin', 'beam'], role: 'server' });
     expect(sig.methodInfo('mining.notify')?.role).toBe('server');
     expect(sig.methodInfo('mining.submit')?.role).toBe('client');
+  });
+
+  test('methods.txt builds the method sets the name-only dialects detect by', () => {
+    expect(sig.methodNames('stratum-v1', 'client').has('mining.subscribe')).toBe(true);
+    expect(sig.methodNames('stratum-v1', 'client').has('mining.notify')).toBe(false);
+    expect(sig.methodNames('stratum-v1', 'server').has('mining.notify')).toBe(true);
+    // Sent by either side: says nothing about which one is the miner, so in neither set.
+    expect(sig.methodNames('stratum-v1', 'client').has('mining.ping')).toBe(false);
+    expect(sig.methodNames('stratum-v1', 'server').has('mining.ping')).toBe(false);
+    expect(sig.methodNames('getwork', 'client').has('eth_submitWork')).toBe(true);
+    expect(sig.methodNames('eth-proxy', 'client').has('eth_submitWork')).toBe(true);
+    expect(sig.methodNames('no-such-dialect', 'client').size).toBe(0);
+  });
+
+  test('a site line adds a Stratum v1 method that detection then knows', () => {
+    const dir = siteDir({ 'methods.txt': 'mining.site_extension\tstratum-v1\tclient\n' });
+    const site = loadSignatures([dir]);
+    expect(site.methodNames('stratum-v1', 'client').has('mining.site_extension')).toBe(true);
+    const session = new JsonRpcSession(site);
+    const ev = new Evidence();
+    const line = Buffer.from('{"id":1,"method":"mining.site_extension","params":[]}\n');
+    session.feed(0, line, 0, line.length, ev);
+    expect(ev.protocol).toBe('stratum-v1');
+    expect(ev.notes).toContain('client sent mining.site_extension');
+    expect(sig.methodNames('stratum-v1', 'client').has('mining.site_extension')).toBe(false);
   });
 
   test('pool ports', () => {

@@ -1,6 +1,6 @@
 /** Shared pieces for the JSON-RPC detector tests: a small Signatures double and stream feeding. */
 import { Direction, Evidence } from '../../../src/detect/evidence';
-import type { Signatures } from '../../../src/detect/signatures';
+import { loadSignatures, type Signatures } from '../../../src/detect/signatures';
 import { JsonRpcSession } from '../../../src/detect/jsonrpc/session';
 
 const AGENTS: [RegExp, string][] = [
@@ -13,6 +13,9 @@ const AGENTS: [RegExp, string][] = [
   [/^SRBMiner/i, 'SRBMiner'],
 ];
 
+/** The method names come from the shipped methods.txt, which builds the dialects' method sets. */
+const shipped = loadSignatures();
+
 export const sigs: Signatures = {
   matchPoolDomain: () => null,
   isAllowed: () => false,
@@ -23,6 +26,7 @@ export const sigs: Signatures = {
   methodDialect: () => null,
   isPoolPort: (port: number) => port === 3333 || port === 4444,
   methodInfo: () => null,
+  methodNames: (dialect, role) => shipped.methodNames(dialect, role),
   portNote: () => null,
   summary: () => ({ pools: 0, allowlist: 0, agents: AGENTS.length, methods: 0, ports: 2 }),
   pools: () => [],

@@ -81,4 +81,5 @@ export const record: ProtocolRecord = {
   carriesMiningContent: true,
   difficulty: { kind: 'none', why: 'Beam shares are BeamHash solutions, not hashes: no rate' },
   dialect: beam,
+  methodNames: true,
 };

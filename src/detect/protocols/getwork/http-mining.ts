@@ -24,18 +24,8 @@ const MAX_BODY = 16 * 1024;
 /** Bytes looked through for a start line when the capture began inside a message. */
 const MAX_SYNC = 4 * 1024;
 
-const MINING_METHODS = new Set([
-  'getwork',
-  'getblocktemplate',
-  'submitblock',
-  'get_block_template',
-  'submit_block',
-  'getminingcandidate',
-  'submitminingsolution',
-  'eth_getWork',
-  'eth_submitWork',
-  'eth_submitHashrate',
-]);
+/** The mining methods a client calls are listed in signatures/methods.txt (dialect getwork). */
+const WORD = 'getwork';
 
 /** monerod answers both names; Bitcoin's getblocktemplate has array params. */
 const TEMPLATE_METHODS = new Set(['getblocktemplate', 'get_block_template', 'getminingcandidate']);
@@ -244,7 +234,7 @@ export class HttpMiningSession implements StreamClassifier {
   private request(dir: Direction, msg: Message, json: Json | null): boolean {
     const h = msg.headers;
     const method = json && typeof json.method === 'string' ? json.method : null;
-    const miningMethod = method !== null && MINING_METHODS.has(method) ? method : null;
+    const miningMethod = method !== null && this.sigs.methodNames(WORD, 'client').has(method) ? method : null;
     const ua = h.get('user-agent') ?? null;
     const software = ua ? this.sigs.minerSoftware(ua) : null;
     const ext = h.get('x-mining-extensions');

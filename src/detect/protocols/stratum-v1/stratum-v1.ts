@@ -8,33 +8,20 @@
 import type { Direction } from '../../evidence';
 import { arr, Ctx, LineDialect, errorText, isHex, Msg, num, str } from '../../jsonrpc/context';
 
-/** Requests only a miner sends. */
-const CLIENT = new Set([
-  'mining.subscribe',
-  'mining.authorize',
-  'mining.configure',
-  'mining.submit',
-  'mining.extranonce.subscribe',
-  'mining.suggest_difficulty',
-  'mining.suggest_target',
-  'mining.get_transactions',
-  'mining.multi_version',
-]);
-
-/** Pushes only a pool sends. */
-const SERVER = new Set(['mining.notify', 'mining.set_difficulty', 'mining.set_target', 'mining.set_extranonce', 'mining.set_version_mask']);
+/** Requests only a miner sends and pushes only a pool sends are listed in signatures/methods.txt. */
+const WORD = 'stratum-v1';
 
 const HOST = /^(?=.{4,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}$/i;
 
 export const stratumV1: LineDialect = {
   request(c, dir, method, m) {
-    if (CLIENT.has(method)) {
-      c.protocol('stratum-v1', 1);
+    if (c.sigs.methodNames(WORD, 'client').has(method)) {
+      c.protocol(WORD, 1);
       client(c, dir, method, m);
       return true;
     }
-    if (SERVER.has(method)) {
-      c.protocol('stratum-v1', 1);
+    if (c.sigs.methodNames(WORD, 'server').has(method)) {
+      c.protocol(WORD, 1);
       server(c, dir, method, m);
       return true;
     }
@@ -42,7 +29,7 @@ export const stratumV1: LineDialect = {
   },
 
   response(c, dir, method, m) {
-    if (!CLIENT.has(method)) return false;
+    if (!c.sigs.methodNames(WORD, 'client').has(method)) return false;
     answer(c, dir, method, m);
     return true;
   },
@@ -57,7 +44,7 @@ export const stratumV1: LineDialect = {
       return a !== null && (a[0] === 'mining.notify' || a[0] === 'mining.set_difficulty');
     };
     if (!(named(subs) || subs.some(named))) return false;
-    c.protocol('stratum-v1', 1);
+    c.protocol(WORD, 1);
     c.pool(dir, 'pool answered mining.subscribe (subscription list)');
     return true;
   },
@@ -159,9 +146,4 @@ export function answer(c: Ctx, dir: Direction, method: string, m: Msg): void {
     return;
   }
   c.pool(dir, `pool answered ${method}`);
-}
-
-/** Exposed for ethereum-stratum: a mining.* method this module knows. */
-export function isStratumMethod(method: string): boolean {
-  return CLIENT.has(method) || SERVER.has(method);
 }

@@ -1,7 +1,8 @@
 import { VERDICT_MINING, VERDICT_NOT_THIS, VERDICT_UNDECIDED, type StreamClassifier } from '../../classifier';
 import { LEVEL_MEDIUM, type Direction, type Evidence } from '../../evidence';
 import type { Signatures } from '../../signatures';
-import { NEED_MORE, parseClientHello, parseServerCertificateNames } from './tls';
+import { parseServerCertificateNames } from './certificate';
+import { NEED_MORE, parseClientHello } from './tls';
 import { Accumulator } from '../../accumulator';
 
 const HELLO_LIMIT = 65536;

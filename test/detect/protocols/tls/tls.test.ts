@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { NEED_MORE, NOT_TLS, WRONG_MESSAGE, isGrease, looksLikeTlsRecord, parseClientHello, parseServerCertificateNames } from '../../../../src/detect/protocols/tls/tls';
+import { parseServerCertificateNames } from '../../../../src/detect/protocols/tls/certificate';
+import { NEED_MORE, NOT_TLS, WRONG_MESSAGE, isGrease, looksLikeTlsRecord, parseClientHello } from '../../../../src/detect/protocols/tls/tls';
 import {
   certificateMessage,
   clientHello,
