@@ -37,3 +37,12 @@ function escapedSlow(b: Uint8Array, from: number, to: number, lower: boolean): s
   }
   return s;
 }
+
+/** Bytes no text protocol here carries (JSON lines, HTTP heads): C0 controls other than tab, CR and LF, and DEL. */
+export function hasControl(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const x = b[i];
+    if ((x < 0x20 && x !== 0x09 && x !== 0x0a && x !== 0x0d) || x === 0x7f) return true;
+  }
+  return false;
+}

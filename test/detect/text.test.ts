@@ -1,4 +1,4 @@
-import { escapedText, latin1 } from '../../src/detect/text';
+import { escapedText, hasControl, latin1 } from '../../src/detect/text';
 import { forTerminal } from '../../src/escape';
 
 /** The one-character-at-a-time definitions the fast paths must equal. */
@@ -62,5 +62,17 @@ describe('escapedText', () => {
       const text = escapedText(all, 0, 256, lower);
       expect(forTerminal(text)).toBe(text);
     }
+  });
+});
+
+describe('hasControl', () => {
+  test('C0 controls other than tab, CR, LF, and DEL, only within the range', () => {
+    const b = Buffer.from('ab\tc\r\nd\x7fe\x01f\x16', 'latin1');
+    expect(hasControl(b, 0, 7)).toBe(false);
+    expect(hasControl(b, 0, 8)).toBe(true); // DEL
+    expect(hasControl(b, 9, 10)).toBe(true); // 0x01
+    expect(hasControl(b, 10, 11)).toBe(false);
+    expect(hasControl(b, 11, 12)).toBe(true); // a TLS record's first byte
+    expect(hasControl(b, 5, 5)).toBe(false);
   });
 });

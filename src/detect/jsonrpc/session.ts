@@ -8,6 +8,7 @@ import type { Direction, Evidence } from '../evidence';
 import { LEVEL_MEDIUM } from '../evidence';
 import type { Signatures } from '../signatures';
 import { lineDialects } from '../registry';
+import { hasControl } from '../text';
 import { Ctx, LineDialect, Msg } from './context';
 
 
@@ -224,15 +225,6 @@ function append(s: Side, data: Uint8Array, from: number, to: number, cap: number
   }
   buf.set(data.subarray(from, to), s.len);
   s.len += n;
-}
-
-/** Bytes no JSON text contains: C0 controls other than tab, CR, LF; DEL. */
-function hasControl(b: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const x = b[i];
-    if ((x < 0x20 && x !== 0x09 && x !== 0x0a && x !== 0x0d) || x === 0x7f) return true;
-  }
-  return false;
 }
 
 const FOREIGN = ['GET ', 'POST ', 'PUT ', 'HEAD ', 'HTTP/', 'SSH-', 'CONNECT ', 'OPTIONS ', 'PRI * '];

@@ -18,6 +18,8 @@ import { Direction, Evidence, LEVEL_HIGH, LEVEL_MEDIUM } from '../../evidence';
 import type { Signatures } from '../../signatures';
 import { coinFromWallet, splitLogin } from '../../wallet';
 import { VERDICT_MINING, VERDICT_NOT_THIS, VERDICT_UNDECIDED, type StreamClassifier } from '../../classifier';
+import { hasControl, latin1 } from '../../text';
+import { couldStart, findStart, headEnd, isWork, parseHead, parseJson, type Json, type Message } from './messages';
 
 const MAX_HEAD = 8 * 1024;
 const MAX_BODY = 16 * 1024;
@@ -41,14 +43,6 @@ const enum Mode {
   Trailer,
   Done,
 }
-
-interface Message {
-  request: boolean;
-  verb: string;
-  headers: Map<string, string>;
-}
-
-type Json = { [key: string]: unknown };
 
 class Side {
   mode = Mode.Sync;
@@ -355,61 +349,6 @@ export class HttpMiningSession implements StreamClassifier {
   }
 }
 
-function latin1(b: Uint8Array, from: number, to: number): string {
-  return Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('latin1');
-}
-
-// Bodies rarely end with a newline, so the next start line may follow a '}' directly.
-const START = /(?:POST|GET|PUT) \S+ HTTP\/1\.[01]\r?\n|HTTP\/1\.[01] \d{3}[^\n]*\n/;
-const STARTS = ['POST ', 'GET ', 'PUT ', 'HTTP/1.'];
-
-/** The bytes at i begin (or could begin, if cut short) an HTTP start line. */
-function couldStart(b: Uint8Array, i: number, end: number): boolean {
-  return STARTS.some((p) => {
-    const n = Math.min(p.length, end - i);
-    for (let k = 0; k < n; k++) if (b[i + k] !== p.charCodeAt(k)) return false;
-    return n > 0;
-  });
-}
-
-/** Offset of the first HTTP start line in text, or -1. */
-function findStart(text: string): number {
-  const m = START.exec(text);
-  return m ? m.index : -1;
-}
-
-/**
- * A work answer: getwork {data, target}, a Bitcoin block template (keys only
- * getblocktemplate has: getblock also has previousblockhash), or monerod's template.
- */
-function isWork(r: Json): boolean {
-  if (typeof r.blocktemplate_blob === 'string') return true;
-  if (typeof r.previousblockhash === 'string' && (r.coinbasevalue !== undefined || r.noncerange !== undefined)) return true;
-  return typeof r.data === 'string' && /^[0-9a-f]{160,}$/i.test(r.data) && typeof r.target === 'string' && /^[0-9a-f]{64}$/i.test(r.target);
-}
-
-function headEnd(text: string): number {
-  const a = text.indexOf('\r\n\r\n');
-  const b = text.indexOf('\n\n');
-  if (a < 0 && b < 0) return -1;
-  if (a >= 0 && (b < 0 || a < b)) return a + 4;
-  return b + 2;
-}
-
-function parseHead(text: string): Message | null {
-  const lines = text.split(/\r?\n/);
-  const first = lines[0];
-  const req = /^([A-Z]+) \S+ HTTP\/1\.[01]$/.exec(first);
-  const res = /^HTTP\/1\.[01] \d{3}/.test(first);
-  if (!req && !res) return null;
-  const headers = new Map<string, string>();
-  for (let i = 1; i < lines.length; i++) {
-    const c = lines[i].indexOf(':');
-    if (c > 0) headers.set(lines[i].slice(0, c).trim().toLowerCase(), lines[i].slice(c + 1).trim());
-  }
-  return { request: req !== null, verb: req ? req[1] : first.slice(9, 12), headers };
-}
-
 function keep(s: Side, b: Uint8Array, from: number, to: number): void {
   if (s.msg === null) return;
   const room = MAX_BODY - s.bodyLen;
@@ -418,23 +357,4 @@ function keep(s: Side, b: Uint8Array, from: number, to: number): void {
   if (s.body === null) s.body = new Uint8Array(MAX_BODY);
   s.body.set(b.subarray(from, from + n), s.bodyLen);
   s.bodyLen += n;
-}
-
-function parseJson(text: string): Json | null {
-  const t = text.trimStart();
-  if (!t.startsWith('{')) return null;
-  try {
-    const v: unknown = JSON.parse(t);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : null;
-  } catch {
-    return null;
-  }
-}
-
-function hasControl(b: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const x = b[i];
-    if (x < 0x20 && x !== 0x09 && x !== 0x0a && x !== 0x0d) return true;
-  }
-  return false;
 }
