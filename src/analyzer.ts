@@ -1,6 +1,8 @@
 import { frameTimeMs, type CaptureWarning, type Frame, type FrameSink } from './capture/frame';
 import { DecodeStats, decodeFrame } from './decode/decode';
 import { DEFAULT_MAX_LINE_BYTES, DetectionEngine, type DnsLookup } from './detect/engine';
+import type { Evidence } from './detect/evidence';
+import type { FlowInspector } from './detect/inspector';
 import type { Signatures } from './detect/signatures';
 import { Defragmenter } from './flow/defrag';
 import { BENIGN, MINING, type Flow } from './flow/flow';
@@ -30,6 +32,9 @@ export interface AnalyzerOptions {
 /** Warnings kept for the summary; past this they are only counted. */
 const MAX_WARNINGS = 100;
 
+/** A flow with detection's state in its slots. */
+type DetectedFlow = Flow<FlowInspector, Evidence>;
+
 export const DEFAULT_ANALYZER_OPTIONS: Omit<AnalyzerOptions, 'onFinding'> = {
   maxFlows: 262144,
   idleTimeoutMs: 10 * 60 * 1000,
@@ -58,7 +63,7 @@ export class Analyzer implements FrameSink {
   flowsSeen = 0;
   private readonly verdict = new FrameVerdict();
   private readonly ruledOut = new RuledOut();
-  private readonly table: FlowTable;
+  private readonly table: FlowTable<FlowInspector, Evidence>;
   private readonly engine: DetectionEngine;
   private readonly shard: number;
   private readonly shards: number;
@@ -71,7 +76,7 @@ export class Analyzer implements FrameSink {
   constructor(sigs: Signatures, private readonly opts: AnalyzerOptions) {
     this.shard = opts.shard ?? 0;
     this.shards = opts.shards ?? 1;
-    this.table = new FlowTable({
+    this.table = new FlowTable<FlowInspector, Evidence>({
       maxFlows: opts.maxFlows,
       idleTimeoutMs: opts.idleTimeoutMs,
       onEnd: (flow) => this.flowEnded(flow),
@@ -201,13 +206,13 @@ export class Analyzer implements FrameSink {
     return this.shards === 1 || hash % this.shards === this.shard;
   }
 
-  private flagged(flow: Flow): void {
+  private flagged(flow: DetectedFlow): void {
     this.report.flagged(flow);
     // A finding is built per call only for live alerts: a scan reports at the end.
     if (this.opts.onFinding !== undefined) this.opts.onFinding(this.report.findingOf(flow));
   }
 
-  private flowEnded(flow: Flow): void {
+  private flowEnded(flow: DetectedFlow): void {
     this.engine.flowEnded(flow);
     this.report.ended(flow);
   }

@@ -4,13 +4,13 @@ import { Flow } from './flow';
 // The flow key is worked out by decode/ (from a Packet, or from a frame's bytes); re-exported for the flow's users.
 export { endpointCheck, endpointHash, pairCheck, pairHash, sideHash } from '../decode/endpoint-hash';
 
-export interface FlowTableOptions {
+export interface FlowTableOptions<I = unknown, E = unknown> {
   /** Most flows held at once; the least recently seen is ended to make room. */
   maxFlows: number;
   /** A flow with no packet for this long (capture time) is ended. */
   idleTimeoutMs: number;
   /** Called once for every flow that ends (evicted, timed out, replaced, or at the end of input). */
-  onEnd: (flow: Flow) => void;
+  onEnd: (flow: Flow<I, E>) => void;
 }
 
 function matches(f: Flow, p: Packet): number {
@@ -63,15 +63,16 @@ const EVICTION_SAMPLE = 8;
  * few sampled flows is ended (approximate LRU, as Redis does), sparing flows
  * that carry evidence so a flood cannot push a mining session out.
  * Ended flows are recycled in place, so a full table allocates nothing.
+ * `I` and `E` are detection's per-flow state (Flow's type parameters).
  */
-export class FlowTable {
+export class FlowTable<I = unknown, E = unknown> {
   /** Capture time of the packet being handled, ms. */
   now = 0;
   /** Direction of the last packet looked up: 0 from side A, 1 from side B. */
   direction = 0;
   /** The last lookup made a new flow. */
   created = false;
-  private readonly onEnd: (flow: Flow) => void;
+  private readonly onEnd: (flow: Flow<I, E>) => void;
   private readonly capacity: number;
   private readonly idleMs: number;
   private mask: number;
@@ -86,7 +87,7 @@ export class FlowTable {
   /** Per slot: slot + 1 of the next flow in the same bucket, and the flow's hash. */
   private chainNext: Int32Array;
   private slotHash: Int32Array;
-  private readonly flows: Flow[] = [];
+  private readonly flows: Flow<I, E>[] = [];
   /** Slots in use, 0 or 1 (a free slot keeps its Flow object for reuse). */
   private used: Uint8Array;
   private count = 0;
@@ -96,7 +97,7 @@ export class FlowTable {
   private readonly stride: number;
   private nextSweepMs = -Infinity;
 
-  constructor(opts: FlowTableOptions) {
+  constructor(opts: FlowTableOptions<I, E>) {
     this.onEnd = opts.onEnd;
     this.capacity = Math.max(1, Math.floor(opts.maxFlows));
     this.idleMs = opts.idleTimeoutMs;
@@ -125,7 +126,7 @@ export class FlowTable {
   }
 
   /** The flow this packet belongs to, made if new; sets `direction` and `created`. */
-  lookup(p: Packet, hash: number): Flow {
+  lookup(p: Packet, hash: number): Flow<I, E> {
     this.created = false;
     const bucket = hash & this.mask;
     const slotHash = this.slotHash;
@@ -156,7 +157,7 @@ export class FlowTable {
     const slot = this.take();
     let f = this.flows[slot];
     if (f === undefined) {
-      f = new Flow();
+      f = new Flow<I, E>();
       this.flows[slot] = f;
     }
     this.reset(f, p, hash);
@@ -288,7 +289,7 @@ export class FlowTable {
     this.onEnd(f);
   }
 
-  private reset(f: Flow, p: Packet, hash: number): void {
+  private reset(f: Flow<I, E>, p: Packet, hash: number): void {
     const opener = senderOpened(p);
     f.ipVersion = p.ipVersion;
     f.protocol = p.protocol;
