@@ -77,7 +77,7 @@ export class DomainTies {
     }
   }
 
-  /** False when no tie the cache holds can be for this address (IPv4: word 0 is the address), so `lookup` would find nothing. */
+  /** False when no tie the cache holds can be for this address (IPv4: word 0 is the address), so `tieOf` would find nothing. */
   mayHold(ipVersion: number, w0: number): boolean {
     if (ipVersion !== 4) return this.everV6;
     return this.everV4 !== null && this.everV4.has(w0);
@@ -93,7 +93,7 @@ export class DomainTies {
     }
   }
 
-  lookup(address: string, nowMs: number): DomainTie | undefined {
+  tieOf(address: string, nowMs: number): DomainTie | undefined {
     this.now = nowMs;
     return this.cache === null ? undefined : this.cache.get(address);
   }

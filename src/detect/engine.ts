@@ -102,11 +102,11 @@ export class DetectionEngine {
     const openerMayBeTied = !flow.sawSyn && ties.mayHold(flow.ipVersion, flow.a0);
     if (!serverMayBeTied && !openerMayBeTied) return;
     let server = addressText(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
-    let tie = serverMayBeTied ? ties.lookup(server, nowMs) : undefined;
+    let tie = serverMayBeTied ? ties.tieOf(server, nowMs) : undefined;
     let minerDirection: Direction = 0;
     if (tie === undefined && openerMayBeTied) {
       const a = addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
-      tie = ties.lookup(a, nowMs);
+      tie = ties.tieOf(a, nowMs);
       if (tie !== undefined) {
         server = a;
         minerDirection = 1;

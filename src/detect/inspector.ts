@@ -50,8 +50,7 @@ export class FlowInspector implements StreamConsumer {
   /*
    * Both are replaced once a classifier matches. The empty defaults make the constructor's
    * assignment a second store, so V8 treats the fields as changing from the first flow on; a
-   * field first replaced after the flow path was optimized threw that code away (3 deoptimizations
-   * of the stream path, --trace-deopt).
+   * field first replaced after the flow path was optimized would throw that code away.
    */
   private live: StreamClassifier[] = [];
   /** Per classifier: bit 0 set when direction 0 was ruled out, bit 1 for direction 1. */
