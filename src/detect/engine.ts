@@ -75,15 +75,15 @@ export class DetectionEngine {
   readonly ties = new DomainTies();
   private now = 0;
   private readonly poolSuffixes: IntSet;
-  private readonly maxLine: number;
+  readonly maxLine: number;
   /** Flows read past the inspect budget at once (inspector.ts). */
   private readonly overtime: Overtime;
   /** Which classifiers a flow gets, from the registry's records. */
-  private readonly dispatch = new Dispatch(RECORDS);
-  private readonly lineDialects: readonly LineDialect[] = lineDialects();
+  readonly dispatch = new Dispatch(RECORDS);
+  readonly lineDialects: readonly LineDialect[] = lineDialects();
 
   constructor(
-    private readonly sigs: Signatures,
+    readonly sigs: Signatures,
     private readonly opts: EngineOptions,
     private readonly events: DetectionEvents,
   ) {
@@ -227,29 +227,10 @@ export class DetectionEngine {
     const isn = dir === 0 ? flow.isn0 : flow.isn1;
     const atStart = isn !== -1 && p.seq === ((isn + 1) >>> 0);
     const entries = this.dispatch.choose(flow.aPort, flow.bPort, atStart, p.data, p.payloadOffset, p.payloadLength);
-    const ctx = this.context(flow);
+    const ctx = new FlowContext(this, flow);
     const out: StreamClassifier[] = [];
     for (const e of entries) out.push(e.make(ctx));
     return out;
-  }
-
-  /** What the classifiers of one flow may ask of the engine. */
-  private context(flow: Flow): MakeContext {
-    const engine = this;
-    return {
-      sigs: this.sigs,
-      maxLineBytes: this.maxLine,
-      serverPort: flow.bPort,
-      lineDialects: this.lineDialects,
-      tunnel(): StreamClassifier[] {
-        const out: StreamClassifier[] = [];
-        for (const e of engine.dispatch.tunnel) out.push(e.make(this));
-        return out;
-      },
-      dns(msg: DnsMessage, d: Direction): void {
-        engine.dnsOnFlow(flow, d, msg);
-      },
-    };
   }
 
   /** Ties every pool address the answer gives; returns them. */
@@ -277,7 +258,8 @@ export class DetectionEngine {
     return false;
   }
 
-  private dnsOnFlow(flow: Flow, dir: Direction, msg: DnsMessage): void {
+  /** A DNS message read on a flow (DNS over TCP); called through FlowContext. */
+  dnsOnFlow(flow: Flow, dir: Direction, msg: DnsMessage): void {
     // Nearly every lookup is of an ordinary name: rule that out before building any text.
     if (!this.namesPool(msg)) return;
     const a = addressText(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
@@ -302,5 +284,33 @@ export class DetectionEngine {
         if (pool !== null) this.events.lookup({ host: receiver, domain: q.name, poolName: pool.pool, address: null, resolver: sender, timeMs: this.now, id: msg.id }, hash);
       }
     }
+  }
+}
+
+/** What the classifiers of one flow may ask of the engine: one object a flow, its methods shared. */
+class FlowContext implements MakeContext {
+  readonly sigs: Signatures;
+  readonly maxLineBytes: number;
+  readonly serverPort: number;
+  readonly lineDialects: readonly LineDialect[];
+
+  constructor(
+    private readonly engine: DetectionEngine,
+    private readonly flow: Flow,
+  ) {
+    this.sigs = engine.sigs;
+    this.maxLineBytes = engine.maxLine;
+    this.serverPort = flow.bPort;
+    this.lineDialects = engine.lineDialects;
+  }
+
+  tunnel(): StreamClassifier[] {
+    const out: StreamClassifier[] = [];
+    for (const e of this.engine.dispatch.tunnel) out.push(e.make(this));
+    return out;
+  }
+
+  dns(msg: DnsMessage, dir: Direction): void {
+    this.engine.dnsOnFlow(this.flow, dir, msg);
   }
 }
