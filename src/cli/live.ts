@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { Log } from './log';
 import type { CaptureWarning } from '../capture/frame';
 import { LiveCaptureError, loadCap } from '../capture/live';
@@ -6,9 +5,13 @@ import { chooseEngine, makeEngine, runUnderCaptureNode } from '../live/choose';
 import { counters, sum, workerLines } from '../live/totals';
 import { loadSignatures } from '../detect/signatures';
 import type { Finding, Summary } from '../report/finding';
-import { FindingStream, LineWriter, type StreamRecord, type WriteFailure } from '../report/stream';
+import { FindingStream, JSON_LINES, LineWriter, type StreamFormat, type WriteFailure } from '../report/stream';
+import { eveLine, eveRecord } from '../report/eve';
+import { meetsConfidence } from '../report/filter';
+import type { Confidence } from '../detect/evidence';
 import { formatForPath, render } from '../report/writers';
 import { LiveOutputs, type LiveOutputArgs } from '../report/sinks/live';
+import { Alerts } from './alerts';
 import { EXIT_USAGE } from './exit';
 import { planOutput, writeReportFile } from './output-file';
 
@@ -32,6 +35,12 @@ export interface LiveArgs {
   maxFlows: number;
   idleTimeout: number;
   inspectBytes: number;
+  /** Longest JSON-RPC line or HTTP head read whole (AnalyzerOptions.maxLineBytes). */
+  maxLineBytes?: number;
+  /** The stream's lines: poolwatch's JSON lines (default) or Suricata EVE alerts. */
+  format?: 'jsonl' | 'eve';
+  /** Findings below this confidence are neither streamed, alerted, sent nor reported. */
+  minConfidence?: Confidence;
   /** Kafka and syslog sinks, --metrics-listen (src/report/sinks/live.ts). */
   outputs?: LiveOutputArgs;
 }
@@ -72,72 +81,6 @@ function usageProblem(a: LiveArgs, engine: 'afpacket' | 'cap'): string | null {
     seen.add(i);
   }
   return null;
-}
-
-const ALERT_PARALLEL = 4;
-const ALERT_QUEUE = 256;
-const ALERT_TIMEOUT_MS = 30_000;
-
-/** Runs --alert-cmd for each new finding (JSON line on stdin), a few at a time, never holding up capture. */
-class Alerts {
-  private running = 0;
-  private readonly queue: { record: StreamRecord; line: string }[] = [];
-  private idle: (() => void) | null = null;
-  dropped = 0;
-
-  constructor(
-    private readonly cmd: string,
-    private readonly log: Log,
-  ) {}
-
-  add(record: StreamRecord, line: string): void {
-    if (this.queue.length >= ALERT_QUEUE) {
-      this.dropped++;
-      this.log.warn({ host: record.host, pool: record.pool }, 'alert command is falling behind: alert not run');
-      return;
-    }
-    this.queue.push({ record, line });
-    this.next();
-  }
-
-  /** Waits for running alerts, at most `ms`. */
-  async drain(ms: number): Promise<void> {
-    if (this.running === 0 && this.queue.length === 0) return;
-    await new Promise<void>((resolve) => {
-      this.idle = resolve;
-      setTimeout(resolve, ms).unref();
-    });
-  }
-
-  private next(): void {
-    while (this.running < ALERT_PARALLEL && this.queue.length > 0) {
-      const { record, line } = this.queue.shift()!;
-      this.running++;
-      const child = spawn('/bin/sh', ['-c', this.cmd], {
-        stdio: ['pipe', 'ignore', 'pipe'],
-        env: { ...process.env, POOLWATCH_EVENT: record.event, POOLWATCH_HOST: record.host, POOLWATCH_POOL: record.pool ?? '', POOLWATCH_DOMAIN: record.domain ?? '' },
-      });
-      let err = '';
-      child.stderr!.setEncoding('utf8');
-      child.stderr!.on('data', (t: string) => (err = (err + t).slice(-500)));
-      child.stdin!.on('error', () => undefined);
-      child.stdin!.end(line);
-      const timer = setTimeout(() => {
-        if (child.pid !== undefined) child.kill('SIGKILL');
-      }, ALERT_TIMEOUT_MS);
-      const done = (code: number | null, signal: string | null): void => {
-        clearTimeout(timer);
-        if (code !== 0) this.log.warn({ code, signal, stderr: err.trim() }, 'alert command failed');
-        this.running--;
-        this.next();
-        if (this.running === 0 && this.queue.length === 0 && this.idle) this.idle();
-      };
-      child.on('error', (e) => {
-        this.log.warn({ err: e.message }, 'alert command could not start');
-      });
-      child.on('close', done);
-    }
-  }
 }
 
 /**
@@ -197,7 +140,10 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
     return EXIT_USAGE;
   }
   const alerts = args.alertCmd ? new Alerts(args.alertCmd, log) : null;
-  const stream = new FindingStream(out, (record, line) => alerts?.add(record, line));
+  const iface = args.interfaces.length === 1 ? args.interfaces[0] : undefined;
+  const lines: StreamFormat = args.format === 'eve' ? { line: (r) => eveLine(eveRecord(r, { in_iface: iface, event: r.event })), summary: false } : JSON_LINES;
+  const stream = new FindingStream(out, (record, line) => alerts?.add(record, line), lines);
+  const shown = (f: Finding): boolean => args.minConfidence === undefined || meetsConfidence(f, args.minConfidence);
   const onWarning = (w: CaptureWarning): void => {
     warnings.push(`${w.file}: ${w.message}`);
     log.warn({ interface: w.file }, w.message);
@@ -213,12 +159,14 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
       promisc: args.promisc,
       workers: args.workers,
       signatures: args.signatures,
-      analyzer: { maxFlows: args.maxFlows, idleTimeoutMs: args.idleTimeout * 1000, inspectBytes: args.inspectBytes },
+      analyzer: { maxFlows: args.maxFlows, idleTimeoutMs: args.idleTimeout * 1000, inspectBytes: args.inspectBytes, maxLineBytes: args.maxLineBytes },
       captureNode: process.env[CAPTURE_NODE_ENV] || undefined,
     },
     onWarning,
   );
-  engine.onFinding = (f: Finding) => outputs.found(f, stream.found(f));
+  engine.onFinding = (f: Finding) => {
+    if (shown(f)) outputs.found(f, stream.found(f));
+  };
   engine.onMessage = (device, text) => {
     // libpcap's note for an interface without an IPv4 address (normal on a mirror port): only BPF "broadcast" needs the netmask.
     if (/This may not actually work|Assertion .status == 0. failed/.test(text)) log.debug({ interface: device }, text);
@@ -265,7 +213,7 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
     refreshing = true;
     try {
       engine.tick(Date.now());
-      for (const f of await engine.current()) outputs.found(f, stream.found(f));
+      for (const f of await engine.current()) if (shown(f)) outputs.found(f, stream.found(f));
     } finally {
       refreshing = false;
     }
@@ -344,7 +292,7 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
     if (why.signal) log.info({ signal: why.signal }, 'stopping');
     else log.error({ err: why.error?.message }, 'capture ended; writing the report');
     const result = await engine.stop();
-    const findings = result.findings;
+    const findings = result.findings.filter(shown);
     if (why.error) warnings.push(why.error.message);
     const delivered = await outputs.finish(findings);
     const summary: Summary & { [k: string]: unknown } = {
@@ -364,6 +312,7 @@ export async function live(args: LiveArgs, log: Log): Promise<number> {
       cpuMs: { user: Math.round(process.cpuUsage().user / 1000), system: Math.round(process.cpuUsage().system / 1000) },
       ...counters(result),
       stoppedBy: why.signal ?? 'error',
+      ...(args.minConfidence !== undefined ? { minConfidence: args.minConfidence, filteredOut: result.findings.length - findings.length } : {}),
       ...(outputs.sinks.length > 0 ? { sinks: delivered.sinks } : {}),
     };
     const streamed = stream.final(findings, summary);

@@ -131,7 +131,9 @@ export async function main(argv: string[]): Promise<number> {
           .option('bpf', { type: 'string', describe: 'libpcap (BPF) filter, e.g. "not port 22"' })
           .option('snaplen', { type: 'number', default: LIVE_DEFAULTS.snaplen, describe: 'most bytes of each packet kept in the kernel ring (68..65535)' })
           .option('buffer-size', { type: 'number', default: LIVE_DEFAULTS.bufferSize, describe: 'kernel ring per interface and worker, MiB (packets are packed into it at their captured size)' })
-          .option('workers', { alias: 'w', type: 'number', default: LIVE_DEFAULTS.workers, describe: 'capture threads, each analyzing its share of the flows (kernel flow-hash fanout; same findings as one)' })
+          .option('workers', { alias: 'w', requiresArg: true, default: LIVE_DEFAULTS.workers, coerce: integerIn('workers', 1, 32), describe: 'capture threads, each analyzing its share of the flows (kernel flow-hash fanout; same findings as one), 1..32' })
+          .option('format', { alias: 'f', choices: ['jsonl', 'eve'] as const, default: 'jsonl' as const, describe: "the stream's lines: poolwatch's JSON lines, or Suricata EVE alert records (no summary record; the summary goes to --report and the log)" })
+          .option('min-confidence', MIN_CONFIDENCE)
           .option('queue-size', { type: 'number', default: LIVE_DEFAULTS.queueSize, describe: 'libpcap fallback only: MiB of captured packets held per interface while the analysis catches up' })
           .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous mode (--no-promisc: only traffic to and from this host; the libpcap fallback is always promiscuous)' })
           .option('output', { alias: 'o', type: 'string', describe: 'append the JSON-lines stream to FILE (default stdout)' })
@@ -142,6 +144,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('max-flows', { requiresArg: true, default: defaults.maxFlows, coerce: flowOptions.maxFlows, describe: `flows held at once, 1..${LIMITS.maxFlows} (when full, the stalest of a sample is ended; flows with evidence last)` })
           .option('idle-timeout', { requiresArg: true, default: defaults.idleTimeoutMs / 1000, coerce: flowOptions.idleTimeout, describe: 'seconds without a packet before a flow ends (above 0)' })
           .option('inspect-bytes', { requiresArg: true, default: defaults.inspectBytes, coerce: flowOptions.inspectBytes, describe: `bytes per direction read from an undecided flow, 1..${LIMITS.inspectBytes}` })
+          .option('max-line-bytes', { requiresArg: true, default: defaults.maxLineBytes, coerce: flowOptions.maxLineBytes, describe: `longest JSON-RPC line or HTTP request head read whole, ${LIMITS.minLineBytes}..${LIMITS.maxLineBytes}` })
           .options(sinkOptionsModule().SINK_OPTIONS)
           .option('metrics-listen', { type: 'string', describe: 'serve Prometheus metrics at http://HOST:PORT/metrics (updated every --stats-interval)', group: 'Sinks:' })
           .example('$0 live -i eth1 -o /var/log/poolwatch.jsonl', 'watch a mirror port; a SIEM shipper tails the file')
@@ -155,7 +158,7 @@ export async function main(argv: string[]): Promise<number> {
             snaplen: a.snaplen,
             bufferSize: a.bufferSize,
             queueSize: a.queueSize,
-            workers: a.workers,
+            workers: a.workers as number,
             promisc: a.promisc,
             output: a.output,
             report: a.report,
@@ -166,6 +169,9 @@ export async function main(argv: string[]): Promise<number> {
             maxFlows: a.maxFlows as number,
             idleTimeout: a.idleTimeout as number,
             inspectBytes: a.inspectBytes as number,
+            maxLineBytes: a.maxLineBytes,
+            format: a.format,
+            minConfidence: a.minConfidence,
             outputs: { sinks: sinkOptionsModule().sinkArgs(a), metricsListen: a.metricsListen },
           },
           makeLogger(a.logLevel ?? 'info'),

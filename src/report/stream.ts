@@ -146,6 +146,15 @@ export class LineWriter {
   }
 }
 
+/** The lines of a stream: one per record, and the summary at the end or not. */
+export interface StreamFormat {
+  line(record: StreamRecord): string;
+  summary: boolean;
+}
+
+/** poolwatch's own JSON lines: the finding's fields with `event`, then the summary line. */
+export const JSON_LINES: StreamFormat = { line: (record) => safeJson(record) + '\n', summary: true };
+
 /** What a streamed line says about its finding. */
 export type StreamEvent = 'new' | 'update' | 'final';
 
@@ -170,6 +179,8 @@ export class FindingStream {
     private readonly out: LineWriter,
     /** Called after a `new` line is written (alerts). */
     private readonly onNew: (record: StreamRecord, line: string) => void = () => undefined,
+    /** How a record becomes a line, and whether the summary ends the stream (EVE has no summary record). */
+    private readonly format: StreamFormat = JSON_LINES,
   ) {}
 
   /** A finding as it now stands (made, or grown). Returns the event written, or null when nothing changed. */
@@ -182,7 +193,7 @@ export class FindingStream {
     const event: StreamEvent = prev === undefined ? 'new' : 'update';
     const { type, ...rest } = f;
     const record: StreamRecord = { type, event, ...rest };
-    const line = safeJson(record) + '\n';
+    const line = this.format.line(record);
     this.out.write(line);
     if (event === 'new') {
       this.newCount++;
@@ -202,8 +213,8 @@ export class FindingStream {
     for (const f of findings) {
       const { type, ...rest } = f;
       const record: StreamRecord = { type, event: 'final', ...rest };
-      ok = this.out.write(safeJson(record) + '\n') && ok;
+      ok = this.out.write(this.format.line(record)) && ok;
     }
-    return this.out.write(safeJson(summary) + '\n') && ok;
+    return (this.format.summary ? this.out.write(safeJson(summary) + '\n') : true) && ok;
   }
 }
