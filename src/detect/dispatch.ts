@@ -10,7 +10,9 @@ export class Dispatch {
   /** Per first byte, the entries wanting it, in registry order. */
   private readonly byFirst: StreamEntry[][] = [];
   private readonly midStream: StreamEntry[] = [];
-  private readonly byPort = new Map<number, StreamEntry[]>();
+  /** Per port: 1 + the index in `owners` of the entries owning it, or 0 (a byte per port, no hashing per flow). */
+  private readonly portOwner = new Uint8Array(65536);
+  private readonly owners: StreamEntry[][] = [];
   /** Per first byte: 1 when an entry wanting it takes a further look at the segment. */
   private readonly looks = new Uint8Array(256);
   /** Entries run inside an HTTP CONNECT tunnel. */
@@ -29,9 +31,11 @@ export class Dispatch {
       const w = e.wants;
       if (w.ports !== undefined) {
         for (const port of w.ports) {
-          const list = this.byPort.get(port) ?? [];
-          list.push(e);
-          this.byPort.set(port, list);
+          if (this.portOwner[port] === 0) {
+            this.owners.push([]);
+            this.portOwner[port] = this.owners.length;
+          }
+          this.owners[this.portOwner[port] - 1].push(e);
         }
         continue;
       }
@@ -49,10 +53,8 @@ export class Dispatch {
 
   /** The entries for a flow whose first payload is data[start, start + length). */
   choose(aPort: number, bPort: number, atStart: boolean, data: Uint8Array, start: number, length: number): readonly StreamEntry[] {
-    if (this.byPort.size > 0) {
-      const owned = this.byPort.get(aPort) ?? this.byPort.get(bPort);
-      if (owned !== undefined) return owned;
-    }
+    const owner = this.portOwner[aPort] || this.portOwner[bPort];
+    if (owner !== 0) return this.owners[owner - 1];
     if (!atStart) return this.midStream;
     const first = data[start];
     const wanted = this.byFirst[first];
