@@ -329,7 +329,7 @@ echo $! > "$2/pid"; wait $!; rc=$?; cp "$1/out.jsonl" "$2/copy.jsonl"; exit $rc`
       expect(badFilter.stderr).toContain('the BPF filter "tcp port" is not valid');
       const workers = cli(['live', '-i', 'va', '--workers', '0']);
       expect(workers.status).toBe(2);
-      expect(workers.stderr).toContain('--workers must be a whole number from 1 to 32 (got 0)');
+      expect(workers.stderr).toContain('--workers: 0 is out of range (expected 1..32)');
       // Only the cap fallback is always promiscuous.
       const promisc = cli(['live', '-i', 'va', '--no-promisc'], ['env', 'POOLWATCH_LIVE_ENGINE=cap']);
       expect(promisc.status).toBe(2);

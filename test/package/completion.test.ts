@@ -30,6 +30,6 @@ describe('poolwatch completion', () => {
     const ask = (...words: string[]) => cli(['--get-yargs-completions', 'poolwatch', ...words]).stdout.split('\n').filter(Boolean);
     expect(ask('')).toEqual(expect.arrayContaining(['scan', 'live', 'interfaces', 'signatures', 'completion']));
     expect(ask('scan', '--')).toEqual(expect.arrayContaining(['--format', '--output', '--workers']));
-    expect(ask('scan', '--format', '')).toEqual(['jsonl', 'json', 'csv', 'table', 'eve']);
+    expect(ask('scan', '--format', '')).toEqual(['jsonl', 'json', 'csv', 'table', 'eve', 'html']);
   });
 });
