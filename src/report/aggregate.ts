@@ -1,13 +1,16 @@
 import { CONFIDENCE_NAMES, LEVEL_LOW, type Confidence, type Evidence } from '../detect/evidence';
 import type { DnsLookup } from '../detect/engine';
+import { protocolInfo } from '../detect/registry';
 import { addressText } from '../flow/address';
 import type { Flow } from '../flow/flow';
 import { connectionOf, connectionsOut, flowCommunityId, keepConnection, type ConnectionRecord } from './connections';
 import type { Finding, NodeContact } from './finding';
 import { estimateHashrate, foldShares, NO_HASHRATE, type TimedShares } from './hashrate';
 
-/** Protocols that say what the pool and miner spoke, preferred over what only names the pool. */
-const CONTENT_PROTOCOLS = new Set(['stratum-v1', 'ethereum-stratum', 'eth-proxy', 'cryptonote', 'grin', 'beam', 'getwork', 'stratum-v2']);
+/** Protocols that say what the pool and miner spoke are preferred over what only names the pool (the detector's registration record says which). */
+function carriesMiningContent(protocol: string): boolean {
+  return protocolInfo(protocol)?.carriesMiningContent === true;
+}
 
 /** Flow records kept per pair before the oldest are folded together (a miner reconnecting for a year). */
 const MAX_RECORDS = 512;
@@ -119,7 +122,7 @@ function fold(records: FlowRecord[]): FlowRecord {
     out.packets += r.packets;
     out.bytesToPool += r.bytesToPool;
     out.bytesFromPool += r.bytesFromPool;
-    if (r.protocol !== null && (out.protocol === null || (CONTENT_PROTOCOLS.has(r.protocol) && !CONTENT_PROTOCOLS.has(out.protocol)))) out.protocol = r.protocol;
+    if (r.protocol !== null && (out.protocol === null || (carriesMiningContent(r.protocol) && !carriesMiningContent(out.protocol)))) out.protocol = r.protocol;
     out.level = Math.max(out.level, r.level);
     out.domain ??= r.domain;
     out.poolName ??= r.poolName;

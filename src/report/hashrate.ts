@@ -19,6 +19,7 @@
  * Only accepted shares count: a rejected share is work the pool did not
  * credit, and the report's question is what compute was taken.
  */
+import { protocolInfo } from '../detect/registry';
 
 /** Fewer accepted shares than this, or a shorter window, gives a note instead of a number. */
 export const MIN_SHARES = 5;
@@ -75,32 +76,15 @@ export function namedAlgorithms(algorithms: readonly string[], domain: string | 
  * a guess would be off by 2^16 between SHA-256d and Scrypt.
  */
 export function difficultyUnit(protocol: string, algorithms: readonly string[]): DifficultyUnit {
-  switch (protocol) {
-    case 'cryptonote':
-      return { hashes: 1, family: 'CryptoNote target (difficulty = hashes per share)' };
-    case 'eth-proxy':
-      return { hashes: 1, family: 'Ethash boundary (difficulty = 2^256/boundary hashes per share)' };
-    case 'ethereum-stratum':
-      // EthereumStratum/1.0.0 sets Bitcoin-style difficulty; EIP-1571 sends a target, which sets none.
-      return { hashes: 2 ** 32, family: 'EthereumStratum difficulty (1 = 2^32 hashes)' };
-    case 'getwork':
-      // Only monerod's block template carries a difficulty number, and it is hashes per block.
-      return { hashes: 1, family: 'block template difficulty (hashes per block)' };
-    case 'stratum-v1': {
-      const algos = algorithms.map((a) => a.toLowerCase());
-      if (algos.some((a) => SHA256D.has(a))) return { hashes: 2 ** 32, family: 'SHA-256d (difficulty 1 = 2^32 hashes)' };
-      if (algos.some((a) => SCRYPT.has(a))) return { hashes: 2 ** 16, family: 'Scrypt (difficulty 1 = 2^16 hashes)' };
-      return { hashes: null, why: 'Stratum v1 does not say the algorithm, and difficulty 1 means 2^32 hashes for SHA-256d but 2^16 for Scrypt: no rate' };
-    }
-    case 'grin':
-      return { hashes: null, why: 'Grin shares are Cuckoo Cycle graphs, not hashes: no rate' };
-    case 'beam':
-      return { hashes: null, why: 'Beam shares are BeamHash solutions, not hashes: no rate' };
-    case 'stratum-v2':
-      return { hashes: null, why: 'Stratum V2 share difficulty is not read: no rate' };
-    default:
-      return { hashes: null, why: `shares are not visible in ${protocol} traffic` };
-  }
+  // The detector's registration record says what its difficulty counts (src/detect/registry.ts).
+  const unit = protocolInfo(protocol)?.difficulty ?? null;
+  if (unit === null) return { hashes: null, why: `shares are not visible in ${protocol} traffic` };
+  if (unit.kind === 'fixed') return { hashes: unit.hashesPerUnit, family: unit.family };
+  if (unit.kind === 'none') return { hashes: null, why: unit.why };
+  const algos = algorithms.map((a) => a.toLowerCase());
+  if (algos.some((a) => SHA256D.has(a))) return { hashes: 2 ** 32, family: 'SHA-256d (difficulty 1 = 2^32 hashes)' };
+  if (algos.some((a) => SCRYPT.has(a))) return { hashes: 2 ** 16, family: 'Scrypt (difficulty 1 = 2^16 hashes)' };
+  return { hashes: null, why: unit.why };
 }
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9). */
