@@ -61,29 +61,30 @@ maybe(title, () => {
     expect(typeof addon === 'string' ? addon : null).toBeNull();
   });
 
-  test('kernel timestamps (ns) follow the replay: 200 frames at 500 pps are 2 ms apart, bytes as sent', async () => {
-    const records = sampleRecords(200);
+  test('kernel timestamps (ns) follow the replay: 100 frames at 50 pps are 20 ms apart, bytes as sent', async () => {
+    const records = sampleRecords(100);
     const file = pcapFile('spacing.pcap', records);
     const ns = new VethNs().up();
     try {
-      const d = await dump(ns, { device: 'va', filter: '', snaplen: 65535, count: 200, ms: 15_000 });
+      const d = await dump(ns, { device: 'va', filter: '', snaplen: 65535, count: 100, ms: 15_000 });
       const before = BigInt(Date.now()) * 1_000_000n;
-      ns.exec(['tcpreplay', '-q', '-i', 'vb', '--pps', '500', file], 30_000);
+      ns.exec(['tcpreplay', '-q', '-i', 'vb', '--pps', '50', '--timer', 'nano', file], 30_000);
       const got = await d.done;
-      expect(got.frames).toHaveLength(200);
-      expect(got.stats).toEqual({ packets: 200, drops: 0, freezes: 0 });
+      expect(got.frames).toHaveLength(100);
+      expect(got.stats).toEqual({ packets: 100, drops: 0, freezes: 0 });
       expect(got.frames.map((f) => f.hex)).toEqual(records.map((r) => r.data.toString('hex')));
       const ts = got.frames.map((f) => BigInt(f.ts));
       // The wall clock of this replay, not the capture file's (which is from 2023).
       expect(ts[0] >= before - 1_000_000_000n && ts[0] < before + 10_000_000_000n).toBe(true);
       const gaps = ts.slice(1).map((t, i) => Number(t - ts[i]) / 1e6);
       const sorted = [...gaps].sort((a, b) => a - b);
-      // tcpreplay's own pacing on a shared machine wanders by a few tenths of a millisecond.
-      expect(sorted[Math.floor(sorted.length / 2)]).toBeGreaterThan(1.4);
-      expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(2.6);
+      // Gaps of 20 ms, far above what a busy machine's scheduling does to tcpreplay's pacing
+      // (at 2 ms a descheduled sender caught up in bursts and most gaps were 15 us).
+      expect(sorted[Math.floor(sorted.length / 2)]).toBeGreaterThan(16);
+      expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(24);
       const span = Number(ts[ts.length - 1] - ts[0]) / 1e6;
-      expect(span).toBeGreaterThan(199 * 2 * 0.8);
-      expect(span).toBeLessThan(199 * 2 * 1.3);
+      expect(span).toBeGreaterThan(99 * 20 * 0.8);
+      expect(span).toBeLessThan(99 * 20 * 1.3);
       // Not all equal, not all the moment they were read: real per-packet times, below the microsecond.
       expect(new Set(got.frames.map((f) => f.ts.slice(-3))).size).toBeGreaterThan(20);
     } finally {
@@ -96,6 +97,7 @@ maybe(title, () => {
     const file = pcapFile('mixed.pcap', records);
     const ns = new VethNs().up();
     try {
+      // Every other record is a DNS datagram: 200 of the 400 pass the filter.
       const d = await dump(ns, { device: 'va', filter: 'udp and dst port 53', snaplen: 100, count: 200, ms: 15_000 });
       ns.exec(['tcpreplay', '-q', '-i', 'vb', '--pps', '2000', file], 30_000);
       const got = await d.done;
