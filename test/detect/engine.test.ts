@@ -6,31 +6,22 @@
  * and a flow already recognised as mining is never cut short.
  */
 import { Analyzer, DEFAULT_ANALYZER_OPTIONS } from '../../src/analyzer';
-import { Frame } from '../../src/capture/frame';
 import { loadSignatures } from '../../src/detect/signatures';
 import { TcpFrameKey, tcpFrameKey } from '../../src/flow/frame-key';
 import type { Finding } from '../../src/report/finding';
-import { Conversation, type Timed } from '../support/craft';
+import { Conversation, type Timed, timedFrame } from '../support/craft';
 import { clientHello } from '../support/craft-protocols';
 
 const sigs = loadSignatures();
 const WALLET = '4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge';
 
-function frameOf(t: Timed): Frame {
-  const f = new Frame();
-  f.data = t.data;
-  f.capLength = f.origLength = t.data.length;
-  f.tsSec = Number(t.tsNs / 1_000_000_000n);
-  f.tsNsec = Number(t.tsNs % 1_000_000_000n);
-  return f;
-}
 
 /** Feeds the conversation's frames; says whether its flow ended up ruled out, and what was found. */
 function run(c: Conversation): { ruledOut: boolean; findings: Finding[] } {
   const a = new Analyzer(sigs, { ...DEFAULT_ANALYZER_OPTIONS });
-  for (const t of c.frames) a.frame(frameOf(t));
+  for (const t of c.frames) a.frame(timedFrame(t));
   const key = new TcpFrameKey();
-  expect(tcpFrameKey(frameOf(c.frames[c.frames.length - 1]), key)).toBe(true);
+  expect(tcpFrameKey(timedFrame(c.frames[c.frames.length - 1]), key)).toBe(true);
   const ruledOut = a.isRuledOut(key.hash, key.check);
   return { ruledOut, findings: a.finish() };
 }

@@ -4,12 +4,11 @@
  * thread or were sharded over several.
  */
 import { Analyzer, DEFAULT_ANALYZER_OPTIONS, type AnalyzerOptions } from '../../src/analyzer';
-import { Frame } from '../../src/capture/frame';
 import { loadSignatures } from '../../src/detect/signatures';
 import { Aggregator } from '../../src/report/aggregate';
 import { communityId } from '../../src/report/community-id';
 import { MAX_CONNECTIONS } from '../../src/report/connections';
-import { Conversation, udpFrame, type Timed } from '../support/craft';
+import { Conversation, udpFrame, type Timed, timedFrame } from '../support/craft';
 import { dnsMessage } from '../support/craft-protocols';
 
 const sigs = loadSignatures();
@@ -18,14 +17,6 @@ const MINER = '10.1.0.6';
 const POOL = '198.51.100.7';
 const T0 = Date.UTC(2026, 0, 15, 9, 0, 0);
 
-function frameOf(t: Timed): Frame {
-  const f = new Frame();
-  f.data = t.data;
-  f.capLength = f.origLength = t.data.length;
-  f.tsSec = Number(t.tsNs / 1_000_000_000n);
-  f.tsNsec = Number(t.tsNs % 1_000_000_000n);
-  return f;
-}
 
 /** One XMRig-style session: login, job, a share accepted, close. */
 function session(clientPort: number, startMs: number, client = MINER): Conversation {
@@ -39,7 +30,7 @@ function session(clientPort: number, startMs: number, client = MINER): Conversat
 
 function analyze(frames: Timed[], extra: Partial<AnalyzerOptions> = {}): Analyzer {
   const a = new Analyzer(sigs, { ...DEFAULT_ANALYZER_OPTIONS, ...extra });
-  for (const t of frames) a.frame(frameOf(t));
+  for (const t of frames) a.frame(timedFrame(t));
   return a;
 }
 

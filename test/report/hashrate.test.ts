@@ -4,14 +4,13 @@
  * Sessions are crafted packet by packet, so difficulty, share count and window are known.
  */
 import { Analyzer, DEFAULT_ANALYZER_OPTIONS } from '../../src/analyzer';
-import { Frame } from '../../src/capture/frame';
 import { loadSignatures } from '../../src/detect/signatures';
 import type { Finding } from '../../src/report/finding';
 import { difficultyUnit, estimateHashrate, gammaP, MIN_SHARES, MIN_WINDOW_SECONDS, namedAlgorithms, poissonInterval } from '../../src/report/hashrate';
 import { join } from 'node:path';
 import { readCapture } from '../../src/capture/read';
 import { packageRoot } from '../../src/paths';
-import { Conversation, udpFrame, type Timed } from '../support/craft';
+import { Conversation, udpFrame, type Timed, timedFrame } from '../support/craft';
 import { dnsMessage } from '../support/craft-protocols';
 
 const sigs = loadSignatures();
@@ -20,19 +19,11 @@ const MINER = '10.1.0.6';
 const POOL = '198.51.100.7';
 const T0 = Date.UTC(2026, 0, 15, 9, 0, 0);
 
-function frameOf(t: Timed): Frame {
-  const f = new Frame();
-  f.data = t.data;
-  f.capLength = f.origLength = t.data.length;
-  f.tsSec = Number(t.tsNs / 1_000_000_000n);
-  f.tsNsec = Number(t.tsNs % 1_000_000_000n);
-  return f;
-}
 
 function scan(...convs: Conversation[]): Finding[] {
   const a = new Analyzer(sigs, DEFAULT_ANALYZER_OPTIONS);
   const frames = convs.flatMap((c) => c.frames).sort((x, y) => (x.tsNs < y.tsNs ? -1 : x.tsNs > y.tsNs ? 1 : 0));
-  for (const t of frames) a.frame(frameOf(t));
+  for (const t of frames) a.frame(timedFrame(t));
   return a.finish();
 }
 
@@ -220,7 +211,7 @@ describe('hash rate of crafted sessions', () => {
     }
     c.close();
     const a = new Analyzer(sigs, DEFAULT_ANALYZER_OPTIONS);
-    for (const t of [answer, ...c.frames]) a.frame(frameOf(t));
+    for (const t of [answer, ...c.frames]) a.frame(timedFrame(t));
     const f = a.finish().find((x) => x.pool === POOL)!;
     expect(f.domain).toBe(host);
     expect(f.protocol).toBe('stratum-v1');

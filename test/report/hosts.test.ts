@@ -4,12 +4,11 @@
  * findings of a crafted capture with two hosts, overlapping sessions and a DNS lookup alone.
  */
 import { Analyzer, DEFAULT_ANALYZER_OPTIONS } from '../../src/analyzer';
-import { Frame } from '../../src/capture/frame';
 import { loadSignatures } from '../../src/detect/signatures';
 import type { Finding, Summary } from '../../src/report/finding';
 import { coveredSeconds, durationText, hostStories } from '../../src/report/hosts';
 import { renderTable } from '../../src/report/writers';
-import { Conversation, udpFrame, type Timed } from '../support/craft';
+import { Conversation, udpFrame, type Timed, timedFrame } from '../support/craft';
 import { clientHello, dnsMessage } from '../support/craft-protocols';
 
 const sigs = loadSignatures();
@@ -20,14 +19,6 @@ const POOL1 = '198.51.100.31';
 const POOL2 = '198.51.100.32';
 const T0 = Date.UTC(2026, 0, 15, 9, 0, 0);
 
-function frameOf(t: Timed): Frame {
-  const f = new Frame();
-  f.data = t.data;
-  f.capLength = f.origLength = t.data.length;
-  f.tsSec = Number(t.tsNs / 1_000_000_000n);
-  f.tsNsec = Number(t.tsNs % 1_000_000_000n);
-  return f;
-}
 
 function xmrig(client: string, server: string, port: number, startMs: number, stepMs: number): Conversation {
   const c = new Conversation({ client, server, clientPort: port, serverPort: 3333, startMs, stepMs }).handshake();
@@ -52,7 +43,7 @@ const lookup = udpFrame(B, '10.7.0.53', 53000, 53, dnsMessage({ id: 7, questions
 function scan(): Finding[] {
   const frames = [...a1.frames, ...a2.frames, ...a3.frames, ...tls.frames, lookup].sort((x, y) => (x.tsNs < y.tsNs ? -1 : x.tsNs > y.tsNs ? 1 : 0));
   const an = new Analyzer(sigs, DEFAULT_ANALYZER_OPTIONS);
-  for (const t of frames) an.frame(frameOf(t));
+  for (const t of frames) an.frame(timedFrame(t));
   return an.finish();
 }
 

@@ -3,6 +3,7 @@
  * captures and tests. Nothing here is used by poolwatch itself.
  */
 import { isIPv4 } from 'node:net';
+import { Frame } from '../../src/capture/frame';
 import type { Record } from '../../src/capture/writer';
 
 export function ipBytes(addr: string): Buffer {
@@ -189,6 +190,16 @@ export function ether(payload: Buffer, ethertype = ethertypeOf(payload), vlans: 
 export interface Timed {
   tsNs: bigint;
   data: Buffer;
+}
+
+/** A timed frame as a reader hands it to an analyzer (a frame of its own, not a reused one). */
+export function timedFrame(t: Timed): Frame {
+  const f = new Frame();
+  f.data = t.data;
+  f.capLength = f.origLength = t.data.length;
+  f.tsSec = Number(t.tsNs / 1_000_000_000n);
+  f.tsNsec = Number(t.tsNs % 1_000_000_000n);
+  return f;
 }
 
 export function toRecords(frames: Timed[]): Record[] {

@@ -5,10 +5,9 @@
  * a syslog header of their own, non-ASCII).
  */
 import { Analyzer, DEFAULT_ANALYZER_OPTIONS } from '../../../src/analyzer';
-import { Frame } from '../../../src/capture/frame';
 import { loadSignatures } from '../../../src/detect/signatures';
 import type { Finding } from '../../../src/report/finding';
-import { Conversation, type Timed } from '../../support/craft';
+import { Conversation, type Timed, timedFrame } from '../../support/craft';
 
 const WALLET = '4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge';
 
@@ -20,14 +19,6 @@ export const HOSTILE_AGENTS = [
   'XMRig/6.16.0 矿工 ☃ émoji 🚀 [poolwatch@32473 host="1.2.3.4"]',
 ];
 
-function frameOf(t: Timed): Frame {
-  const f = new Frame();
-  f.data = t.data;
-  f.capLength = f.origLength = t.data.length;
-  f.tsSec = Number(t.tsNs / 1_000_000_000n);
-  f.tsNsec = Number(t.tsNs % 1_000_000_000n);
-  return f;
-}
 
 function session(client: string, server: string, clientPort: number, agent: string, startMs: number): Conversation {
   const c = new Conversation({ client, server, clientPort, serverPort: 3333, startMs }).handshake();
@@ -45,7 +36,7 @@ export function makeFindings(count: number): Finding[] {
   for (let i = 0; i < count; i++) {
     const host = `10.20.${((i + 1) >> 8) & 255}.${(i + 1) & 255}`;
     const c = session(host, '198.51.100.7', 40000 + (i % 20000), HOSTILE_AGENTS[i % HOSTILE_AGENTS.length], Date.UTC(2026, 0, 15, 9, 0, 0) + i * 10);
-    for (const t of c.frames) a.frame(frameOf(t));
+    for (const t of c.frames) a.frame(timedFrame(t));
   }
   const findings = a.finish();
   if (findings.length !== count) throw new Error(`expected ${count} findings from the crafted sessions, got ${findings.length}`);
