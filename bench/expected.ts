@@ -5,6 +5,7 @@
  * sets shows whether detection holds up inside hours of other traffic, a
  * flood, or split segments.
  */
+import { communityId } from '../src/report/community-id';
 import type { Finding } from '../src/report/finding';
 import type { Embed, Manifest } from './make-captures';
 
@@ -37,9 +38,11 @@ export function canonical(f: Finding, keepCounts: boolean): string {
   const o: { [k: string]: unknown } = {};
   for (const k of Object.keys(f).sort()) {
     if (!keepCounts && COUNT_FIELDS.includes(k)) continue;
-    const v = (f as unknown as { [k: string]: unknown })[k];
+    let v = (f as unknown as { [k: string]: unknown })[k];
+    // Each connection's own counts go with the finding's.
+    if (!keepCounts && k === 'connections' && Array.isArray(v)) v = v.map(({ packets: _p, bytes: _b, ...rest }) => rest);
     // Hashrate comes from a division over the time seen; the last digits may move with a time shift.
-    o[k] = k === 'hashrate' && typeof v === 'number' ? Number(v.toPrecision(6)) : v;
+    o[k] = /^hashrate(Low|High)?$/.test(k) && typeof v === 'number' ? Number(v.toPrecision(6)) : v;
   }
   return JSON.stringify(o);
 }
@@ -55,6 +58,13 @@ export function carryOver(f: Finding, e: Embed): Finding {
     firstSeen: shiftTime(f.firstSeen, e.shiftMs),
     lastSeen: shiftTime(f.lastSeen, e.shiftMs),
     evidence: f.evidence.map((n) => mapText(n, pairs)),
+    // A copy's connections are the source's at its own addresses and times: their Community IDs follow the addresses.
+    connections: f.connections.map((c) => ({
+      ...c,
+      communityId: f.pool === null || f.poolPort === null ? c.communityId : communityId(addr(f.host) as string, addr(f.pool) as string, c.srcPort, f.poolPort, 6),
+      firstSeen: shiftTime(c.firstSeen, e.shiftMs),
+      lastSeen: shiftTime(c.lastSeen, e.shiftMs),
+    })),
   };
 }
 
