@@ -106,7 +106,7 @@ function peerTools(): Tool[] {
   if (which('ndpiReader')) tools.push({ name: 'ndpiReader', family: 'ndpiReader', argv: (file) => ['ndpiReader', '-i', file], stdoutToFile: true, okStatus: [0] });
   // ngrep exits 1 when nothing matched.
   if (which('ngrep')) tools.push({ name: 'ngrep', family: 'ngrep', argv: (file) => ['ngrep', '-I', file, '-q', '-t', 'mining'], stdoutToFile: false, okStatus: [0, 1] });
-  if (which('tcpdump')) tools.push({ name: 'tcpdump', family: 'tcpdump', argv: (file) => ['tcpdump', '-r', file, '-w', '/dev/null'], stdoutToFile: false, okStatus: [0] });
+  if (which('tcpdump')) tools.push({ name: 'tcpdump', family: 'tcpdump', argv: (file) => ['tcpdump', '-Z', 'root', '-r', file, '-w', '/dev/null'], stdoutToFile: false, okStatus: [0] });
   return tools;
 }
 
