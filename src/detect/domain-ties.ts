@@ -9,6 +9,8 @@ export interface DomainTie {
   /** Capture time of the answer, ms. */
   seenMs: number;
   ttl: number;
+  /** Capture time after which the answer no longer ties the address (its TTL, within the bounds below). */
+  untilMs: number;
 }
 
 /** Longest a DNS answer ties an address to a pool domain, whatever its TTL says. */
@@ -23,7 +25,6 @@ const MIN_TIE_MS = 60 * 1000;
  * for the answer's TTL, in capture time, in a bounded cache.
  */
 export class DomainTies {
-  now = 0;
   /** Made at the first tie: lru-cache sets up all its slots at once (about 15 ms for 65 536), a cost most captures never need. */
   private cache: LRUCache<string, DomainTie> | null = null;
   /**
@@ -59,12 +60,12 @@ export class DomainTies {
   }
 
   tie(address: string, domain: string, pool: PoolDomain, ttlSeconds: number, nowMs: number): void {
-    this.now = nowMs;
     const ms = Math.min(MAX_TIE_MS, Math.max(MIN_TIE_MS, ttlSeconds * 1000));
-    if (this.cache === null) {
-      this.cache = new LRUCache<string, DomainTie>({ max: this.maxEntries, ttlResolution: 0, perf: { now: () => this.now }, ttl: MAX_TIE_MS });
-    }
-    this.cache.set(address, { domain, pool, seenMs: nowMs, ttl: ttlSeconds }, { ttl: ms });
+    // No TTL in the cache itself: it would judge age by the latest frame's time and delete what
+    // it found stale, so one frame dated far ahead would untie every address for the frames
+    // after it. A tie is judged by the asking frame's own time (tieOf) and leaves only for room.
+    this.cache ??= new LRUCache<string, DomainTie>({ max: this.maxEntries });
+    this.cache.set(address, { domain, pool, seenMs: nowMs, ttl: ttlSeconds, untilMs: nowMs + ms });
     const word = ipv4Word(address);
     if (word < 0) {
       this.everV6 = true;
@@ -93,9 +94,10 @@ export class DomainTies {
     }
   }
 
+  /** The tie of `address` still in force at `nowMs` (the asking frame's capture time). */
   tieOf(address: string, nowMs: number): DomainTie | undefined {
-    this.now = nowMs;
-    return this.cache === null ? undefined : this.cache.get(address);
+    const tie = this.cache === null ? undefined : this.cache.get(address);
+    return tie !== undefined && nowMs <= tie.untilMs ? tie : undefined;
   }
 }
 

@@ -20,6 +20,14 @@ describe('DomainTies', () => {
     expect(ties.tieOf('198.51.100.8', T0)).toBeUndefined();
   });
 
+  test('a tie is judged by the asking frame\'s time: a frame dated far ahead does not untie the address for later frames within the TTL (fuzzer: dns-tie-time-jump)', () => {
+    const ties = new DomainTies();
+    ties.tie('198.51.100.7', 'xmr-eu1.nanopool.org', pool, 300, T0);
+    expect(ties.tieOf('198.51.100.7', T0 + 4_300_000)).toBeUndefined();
+    expect(ties.tieOf('198.51.100.7', T0 + 6_000)?.domain).toBe('xmr-eu1.nanopool.org');
+    expect(ties.size).toBe(1);
+  });
+
   test('mayHold rules out by number only addresses no answer ever tied', () => {
     const ties = new DomainTies();
     const word = (0xc6 << 24 | 0x33 << 16 | 0x64 << 8 | 0x07) >>> 0; // 198.51.100.7

@@ -18,7 +18,8 @@ export interface KnownBug {
 
 /**
  * Fixed while the fuzzer was being built, kept out of this list:
- * pcapng-invalid-time (4c01bd7) and jsonrpc-16k-line (ffece59); see found/README.md.
+ * pcapng-invalid-time (4c01bd7) and jsonrpc-16k-line (ffece59); fixed since: dns-tie-time-jump
+ * (a tie judged by the asking frame's own time); see found/README.md.
  */
 export const KNOWN_BUGS: KnownBug[] = [
   {
@@ -27,13 +28,6 @@ export const KNOWN_BUGS: KnownBug[] = [
     what: 'one frame dated far ahead ends every idle flow of a one-thread scan, but only those of its own shard in scan --workers (3+ threads): flow counts, packets, firstSeen and whole findings then differ from the one-thread report',
     mutants: ['1313:30'],
     match: /--workers 3 report differs: one thread .*\\"flows\\":3\}", threads .*\\"flows\\":2\}"/,
-  },
-  {
-    id: 'dns-tie-time-jump',
-    at: 'src/detect/domain-ties.ts (the tie cache expires by the latest capture time and deletes what it finds stale; every shard keeps its own copy)',
-    what: 'one frame dated past a DNS tie\'s TTL deletes the tie, so later connections dated within the TTL are not tied to the pool (one thread: only the DNS lookup is reported); a shard that did not see that frame still ties them, so scan --workers reports differ',
-    mutants: ['1313:611'],
-    match: /--workers 3 report differs: one thread .*\\"protocol\\":\\"dns\\".*threads .*\\"protocol\\":\\"tcp\\"/,
   },
 ];
 
