@@ -1,13 +1,13 @@
 import { SYN, type Packet } from '../decode/packet';
 import { addressText } from '../flow/address';
-import { BENIGN, FLAGGED, MINING, UNDECIDED, type Flow } from '../flow/flow';
+import { BENIGN, FLAGGED, MINING, UNDECIDED } from '../flow/flow';
 import { endpointHash } from '../flow/table';
 import { DEFAULT_MAX_LINE_BYTES, type StreamClassifier } from './classifier';
 import { IntSet } from './int-set';
 import { TYPE_CNAME, addressesByName, mayNameSuffix, nameSuffixHash, parseDns, type DnsMessage } from './protocols/dns/dns';
 import { DomainTies } from './domain-ties';
 import { Evidence, LEVEL_LOW, LEVEL_MEDIUM, type Direction } from './evidence';
-import { FlowInspector, Overtime } from './inspector';
+import { FlowInspector, Overtime, type DetectedFlow as Flow } from './inspector';
 import type { LineDialect } from './jsonrpc/context';
 import type { MakeContext } from './record';
 import { Dispatch } from './dispatch';

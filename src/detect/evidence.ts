@@ -8,7 +8,8 @@
  * submit) in direction 1 sets `minerDirection = 1`, which swaps host and pool
  * in the report, so captures picked up mid-stream are still told right.
  */
-export type Direction = 0 | 1;
+import type { Direction } from '../flow/flow';
+export type { Direction };
 
 export const LEVEL_NONE = 0;
 export const LEVEL_LOW = 1;

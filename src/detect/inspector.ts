@@ -1,6 +1,7 @@
 import type { StreamConsumer } from '../flow/reassembly';
 import { StreamDirection } from '../flow/reassembly';
 import { VERDICT_MINING, VERDICT_NOT_THIS, type StreamClassifier } from './classifier';
+import type { Flow } from '../flow/flow';
 import { Evidence, LEVEL_LOW, type Direction } from './evidence';
 
 /** How much one flow may cost once it is flagged: enough for a long mining session's shares. */
@@ -144,3 +145,6 @@ export class FlowInspector implements StreamConsumer {
     return true;
   }
 }
+
+/** A flow as detection fills its slots: the inspector while undecided, the evidence once something matched. */
+export type DetectedFlow = Flow<FlowInspector, Evidence>;

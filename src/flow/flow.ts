@@ -21,7 +21,7 @@ export const FLAGGED = 3;
  * The defaults are `any` only until src/detect and src/report use that
  * typed name; then they become `unknown`.
  */
-export class Flow<Inspector = any, Evidence = any> {
+export class Flow<Inspector = unknown, Evidence = unknown> {
   ipVersion = 4;
   a0 = 0;
   a1 = 0;

@@ -4,7 +4,7 @@ import { Flow } from './flow';
 // The flow key is worked out by decode/ (from a Packet, or from a frame's bytes); re-exported for the flow's users.
 export { endpointCheck, endpointHash, pairCheck, pairHash, sideHash } from '../decode/endpoint-hash';
 
-export interface FlowTableOptions<I = any, E = any> {
+export interface FlowTableOptions<I = unknown, E = unknown> {
   /** Most flows held at once; the least recently seen is ended to make room. */
   maxFlows: number;
   /** A flow with no packet for this long (capture time) is ended. */
@@ -66,7 +66,7 @@ const EVICTION_SAMPLE = 8;
  * `I` and `E` are detection's per-flow state (Flow's type parameters, with
  * its defaults until they become `unknown`).
  */
-export class FlowTable<I = any, E = any> {
+export class FlowTable<I = unknown, E = unknown> {
   /** Capture time of the packet being handled, ms. */
   now = 0;
   /** Direction of the last packet looked up: 0 from side A, 1 from side B. */

@@ -2,7 +2,7 @@ import { CONFIDENCE_NAMES, LEVEL_LOW, type Confidence, type Evidence } from '../
 import type { DnsLookup } from '../detect/engine';
 import { protocolInfo } from '../detect/registry';
 import { addressText } from '../flow/address';
-import type { Flow } from '../flow/flow';
+import type { DetectedFlow as Flow } from '../detect/inspector';
 import { connectionOf, connectionsOut, flowCommunityId, keepConnection, type ConnectionRecord } from './connections';
 import type { Finding, NodeContact } from './finding';
 import { estimateHashrate, foldShares, NO_HASHRATE, type TimedShares } from './hashrate';

@@ -4,7 +4,7 @@
  * that reconnects every minute for a year makes half a million), keeping the
  * earliest, and counts what it left out.
  */
-import type { Flow } from '../flow/flow';
+import type { DetectedFlow as Flow } from '../detect/inspector';
 import { PROTO_TCP, communityIdOfWords } from './community-id';
 import type { Connection } from './finding';
 

@@ -3,7 +3,8 @@ import { loadSignatures } from '../../src/detect/signatures';
 import { decodeFrame } from '../../src/decode/decode';
 import { Packet } from '../../src/decode/packet';
 import { DetectionEngine } from '../../src/detect/engine';
-import type { Flow } from '../../src/flow/flow';
+import type { Evidence } from '../../src/detect/evidence';
+import type { DetectedFlow as Flow, FlowInspector } from '../../src/detect/inspector';
 import { FlowTable, endpointHash } from '../../src/flow/table';
 import { Conversation, udpFrame, type Timed } from '../support/craft';
 import { analyze, floodAnswer, frameOf } from './hostile';
@@ -97,7 +98,7 @@ describe('a flood of pool answers through the detection engine', () => {
     // The miner's SYN to the address the last answer gave.
     const c = new Conversation({ client: '10.13.1.5', server: '198.51.100.119', clientPort: 51000, serverPort: 14444, startMs: T0 + 6000 }).handshake();
     expect(decodeFrame(frameOf(c.frames[0]), p)).toBe(true);
-    const table = new FlowTable({ maxFlows: 16, idleTimeoutMs: 600_000, onEnd: () => undefined });
+    const table = new FlowTable<FlowInspector, Evidence>({ maxFlows: 16, idleTimeoutMs: 600_000, onEnd: () => undefined });
     const flow = table.lookup(p, endpointHash(p));
     engine.flowStarted(flow, T0 + 6000);
     expect(flagged).toEqual([flow]);

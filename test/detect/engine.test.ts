@@ -7,7 +7,7 @@
  */
 import { Analyzer, DEFAULT_ANALYZER_OPTIONS } from '../../src/analyzer';
 import { loadSignatures } from '../../src/detect/signatures';
-import { TcpFrameKey, tcpFrameKey } from '../../src/flow/frame-key';
+import { TcpFrameKey, tcpFrameKey } from '../../src/decode/frame-key';
 import type { Finding } from '../../src/report/finding';
 import { Conversation, type Timed, timedFrame } from '../support/craft';
 import { clientHello } from '../support/craft-protocols';
