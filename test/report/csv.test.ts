@@ -10,6 +10,7 @@ import { loadSignatures } from '../../src/detect/signatures';
 import { packageRoot } from '../../src/paths';
 import type { Finding } from '../../src/report/finding';
 import { renderCsv, renderJsonl } from '../../src/report/writers';
+import { parseCsv } from '../support/csv';
 
 const sigs = loadSignatures();
 
@@ -17,35 +18,6 @@ async function scanFiles(...paths: string[]): Promise<Finding[]> {
   const a = new Analyzer(sigs, DEFAULT_ANALYZER_OPTIONS);
   for (const p of paths) await readCapture(p, { frame: (f) => a.frame(f) }, () => {});
   return a.finish();
-}
-
-/** RFC 4180 records: quoted cells may hold commas, quotes (doubled) and line ends. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += c;
-  }
-  if (cell !== '' || row.length) rows.push([...row, cell]);
-  return rows;
 }
 
 const root = packageRoot();

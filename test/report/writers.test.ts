@@ -21,6 +21,7 @@ import { miningSession } from '../../pcaps/generate';
 import { Conversation, toRecords, type Timed } from '../support/craft';
 import { clientHello } from '../support/craft-protocols';
 import { ATTACKS, dangerousIn, everything, FORGED_FINDING } from './hostile';
+import { parseCsv } from '../support/csv';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pw-writers-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -188,35 +189,6 @@ beforeAll(async () => {
 
 function emptySummary(findings: number): Summary {
   return { type: 'summary', files: 1, packets: 0, bytes: 0, seconds: 0, flows: 0, findings, warnings: [], skipped: [] };
-}
-
-/** RFC 4180 records: quoted cells may hold commas, quotes (doubled) and line ends. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += c;
-  }
-  if (cell !== '' || row.length) rows.push([...row, cell]);
-  return rows;
 }
 
 describe('csv', () => {
