@@ -9,6 +9,7 @@ import type { Confidence } from '../detect/evidence';
 import { shortened } from '../report/escape';
 import { applyMinConfidence } from '../report/filter';
 import type { Finding, Summary } from '../report/finding';
+import { findingKey } from '../report/stream';
 import { render, type Format } from '../report/writers';
 import { EXIT_INTERNAL } from './exit';
 import type { Log } from './log';
@@ -69,12 +70,12 @@ export function parseReport(name: string, text: string): { findings: Finding[]; 
   return { findings: lastOfEach(findings), summary };
 }
 
-/** One finding per (host, pool, port, protocol), the latest record of a live stream. */
+/** One finding per identity (as the live stream keys them), its latest record. */
 function lastOfEach(findings: Finding[]): Finding[] {
   const byKey = new Map<string, Finding>();
   for (const f of findings) {
     const { event: _event, ...rest } = f as Finding & { event?: string };
-    byKey.set(`${f.host} ${f.pool} ${f.poolPort} ${f.protocol}`, rest as Finding);
+    byKey.set(findingKey(f), rest as Finding);
   }
   return [...byKey.values()];
 }

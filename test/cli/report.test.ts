@@ -53,6 +53,16 @@ describe('HTML output', () => {
     expect(again.findings).toEqual(JSON.parse(readFileSync(json, 'utf8')).findings);
   });
 
+  test('a live stream whose finding grew (new, update, final; protocol from tcp to cryptonote) is one finding, its last record', () => {
+    const [f] = jsonReport([join(SAMPLES, 'xmrig-stratum.pcap')]).findings;
+    const summary = jsonReport([join(SAMPLES, 'xmrig-stratum.pcap')]).summary;
+    const stream = join(dir, 'stream.jsonl');
+    const line = (event: string, o: object) => JSON.stringify({ ...f, event, ...o });
+    writeFileSync(stream, [line('new', { protocol: 'tcp', confidence: 'medium' }), line('update', {}), line('final', {}), JSON.stringify(summary)].join('\n') + '\n');
+    const back = parseJsonl(runCli(['report', stream, '-f', 'jsonl']).stdout);
+    expect(back.findings).toEqual([f]);
+  });
+
   test('report of a file that is no report is one line naming the file and line, exit 2', () => {
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, '{"type":"finding","host":"10.0.0.1"}\nnot json at all\n');
